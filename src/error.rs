@@ -51,7 +51,9 @@ pub enum Error {
     },
 
     /// An images file whose images are not of the expected size.
-    #[error("{path} holds {found_rows}x{found_cols} images, expected {expected_rows}x{expected_cols}")]
+    #[error(
+        "{path} holds {found_rows}x{found_cols} images, expected {expected_rows}x{expected_cols}"
+    )]
     BadImageSize {
         path: PathBuf,
         expected_rows: usize,
@@ -128,7 +130,11 @@ pub enum Error {
 
     /// The training loss became NaN or infinite.
     #[error("the training loss became {loss} in epoch {epoch}, batch {batch}; training stopped and the weights of the last good batch were kept. Lower the learning rate or check that the images are scaled to [0, 1]")]
-    NonFiniteLoss { epoch: usize, batch: usize, loss: f32 },
+    NonFiniteLoss {
+        epoch: usize,
+        batch: usize,
+        loss: f32,
+    },
 
     /// A table could not be built.
     #[error("building a table failed: {0}")]

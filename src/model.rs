@@ -1,1 +1,230 @@
-//! TODO
+//! The tutorial's network: Flatten, Dense 128 with ReLU, Dense 10 returning logits.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use dfdx::prelude::*;
+use ndarray::{Array2, ArrayView3};
+
+use crate::data::{IMAGE_SIDE, NUM_CLASSES};
+use crate::error::{Error, Result};
+
+/// Pixels in one flattened image: 28 x 28.
+pub const PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
+/// Units of the hidden dense layer, as in the TensorFlow tutorial.
+pub const HIDDEN_UNITS: usize = 128;
+/// Images per forward pass when evaluating or predicting; any size gives the same result.
+pub const INFERENCE_BATCH: usize = 1000;
+
+/// The architecture as dfdx builders: `[batch, 784]` in, `[batch, 10]` logits out.
+/// Flattening `[28, 28]` to `[784]` happens when images are copied into a tensor.
+pub type MlpArchitecture = (
+    builders::Linear<PIXELS, HIDDEN_UNITS>,
+    builders::ReLU,
+    builders::Linear<HIDDEN_UNITS, NUM_CLASSES>,
+);
+
+/// The built network on the CPU with `f32` weights.
+pub type Mlp = <MlpArchitecture as BuildOnDevice<Cpu, f32>>::Built;
+
+/// One row of [`Model::layers`]: what `model.summary()` shows in Keras.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInfo {
+    /// Layer name, as Keras would print it.
+    pub name: String,
+    /// Output shape, `None` standing for the batch axis.
+    pub output_shape: String,
+    /// Trainable parameters: weights plus biases.
+    pub parameters: usize,
+}
+
+/// The tutorial's classifier: the dfdx network and the device it lives on.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub net: Mlp,
+    pub device: Cpu,
+}
+
+impl Model {
+    /// Builds the network with weights initialised from `seed` (the same seed gives the
+    /// same weights). Dense layers start from dfdx's uniform initialisation in
+    /// ±1/sqrt(inputs).
+    pub fn new(seed: u64) -> Self {
+        let device = Cpu::seed_from_u64(seed);
+        let net = device.build_module::<MlpArchitecture, f32>();
+        Model { net, device }
+    }
+
+    /// The layers with their output shapes and parameter counts, Flatten first.
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        vec![
+            LayerInfo {
+                name: "flatten (Flatten)".into(),
+                output_shape: format!("(None, {PIXELS})"),
+                parameters: 0,
+            },
+            LayerInfo {
+                name: "dense (Dense, ReLU)".into(),
+                output_shape: format!("(None, {HIDDEN_UNITS})"),
+                parameters: self.net.0.weight.shape().num_elements()
+                    + self.net.0.bias.shape().num_elements(),
+            },
+            LayerInfo {
+                name: "dense_1 (Dense, logits)".into(),
+                output_shape: format!("(None, {NUM_CLASSES})"),
+                parameters: self.net.2.weight.shape().num_elements()
+                    + self.net.2.bias.shape().num_elements(),
+            },
+        ]
+    }
+
+    /// Total number of trainable parameters (101,770 for the tutorial's network).
+    pub fn num_parameters(&self) -> usize {
+        self.net.num_trainable_params()
+    }
+
+    /// Computes the logits `[n, 10]` of scaled images `[n, 28, 28]` `f32` in [0, 1].
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for images that are not 28x28, [`Error::NotScaled`] for values
+    /// outside [0, 1].
+    pub fn logits(&self, images: ArrayView3<f32>) -> Result<Array2<f32>> {
+        check_image_shape("images", images.shape())?;
+        crate::preprocess::check_scaled("images", &images)?;
+        let count = images.shape()[0];
+        let mut logits = Array2::<f32>::zeros((count, NUM_CLASSES));
+        let flat: Vec<f32> = images.iter().copied().collect();
+        for start in (0..count).step_by(INFERENCE_BATCH) {
+            let end = (start + INFERENCE_BATCH).min(count);
+            let batch = self.device.tensor_from_vec(
+                flat[start * PIXELS..end * PIXELS].to_vec(),
+                (end - start, Const::<PIXELS>),
+            );
+            let out = self.net.forward(batch).as_vec();
+            for (row, values) in out.chunks_exact(NUM_CLASSES).enumerate() {
+                for (class, &value) in values.iter().enumerate() {
+                    logits[[start + row, class]] = value;
+                }
+            }
+        }
+        Ok(logits)
+    }
+
+    /// Saves the weights as safetensors at `path`, creating the parent folder.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| Error::io("creating folder", parent, source))?;
+        }
+        self.net
+            .save_safetensors(path)
+            .map_err(|err| Error::Weights {
+                path: path.to_path_buf(),
+                message: format!("writing the weights failed: {err}"),
+            })
+    }
+
+    /// Replaces the weights with those saved at `path` by [`Model::save`].
+    ///
+    /// Every tensor's name, dtype and shape are checked before anything is copied, so
+    /// on any error the model keeps its current weights.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a missing file, [`Error::Weights`] for a file that is not
+    /// safetensors, is truncated, or holds tensors of another architecture (naming the
+    /// tensor with the expected and found shape).
+    pub fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::io("reading", path, source))?;
+        let weights_error = |message: String| Error::Weights {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = ::safetensors::SafeTensors::deserialize(&bytes).map_err(|err| {
+            weights_error(format!(
+                "not a readable safetensors file ({err:?}); it may be truncated: train and save the model again"
+            ))
+        })?;
+        let found: HashMap<String, Vec<usize>> = file
+            .tensors()
+            .into_iter()
+            .map(|(name, view)| (name, view.shape().to_vec()))
+            .collect();
+        for (name, expected) in expected_tensors() {
+            match found.get(&name) {
+                None => {
+                    return Err(weights_error(format!(
+                        "tensor `{name}` with shape {expected:?} is missing (found tensors: {}); the file was saved for another architecture",
+                        sorted_names(&found)
+                    )))
+                }
+                Some(shape) if *shape != expected => {
+                    return Err(weights_error(format!(
+                        "tensor `{name}` has shape {shape:?}, expected {expected:?}; the file was saved for another architecture"
+                    )))
+                }
+                Some(_) => {}
+            }
+            let view = file
+                .tensor(&name)
+                .map_err(|err| weights_error(format!("reading tensor `{name}` failed: {err:?}")))?;
+            if view.dtype() != ::safetensors::Dtype::F32 {
+                return Err(weights_error(format!(
+                    "tensor `{name}` has dtype {:?}, expected F32",
+                    view.dtype()
+                )));
+            }
+        }
+        let mut loaded = self.net.clone();
+        loaded
+            .load_safetensors(path)
+            .map_err(|err| weights_error(format!("loading the weights failed: {err:?}")))?;
+        self.net = loaded;
+        Ok(())
+    }
+
+    /// Loads a model saved at `path` (see [`Model::load`]).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let mut model = Model::new(0);
+        model.load(path)?;
+        Ok(model)
+    }
+}
+
+/// Tensor names and shapes that dfdx writes for [`Mlp`]: tuple index, then field.
+fn expected_tensors() -> Vec<(String, Vec<usize>)> {
+    vec![
+        ("0.weight".into(), vec![HIDDEN_UNITS, PIXELS]),
+        ("0.bias".into(), vec![HIDDEN_UNITS]),
+        ("2.weight".into(), vec![NUM_CLASSES, HIDDEN_UNITS]),
+        ("2.bias".into(), vec![NUM_CLASSES]),
+    ]
+}
+
+fn sorted_names(found: &HashMap<String, Vec<usize>>) -> String {
+    let mut names: Vec<&str> = found.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Checks that `shape` is `[n, 28, 28]`.
+pub fn check_image_shape(what: &str, shape: &[usize]) -> Result<()> {
+    if shape.len() != 3 || shape[1] != IMAGE_SIDE || shape[2] != IMAGE_SIDE {
+        return Err(Error::Shape {
+            what: what.to_string(),
+            expected: format!("[n, {IMAGE_SIDE}, {IMAGE_SIDE}]"),
+            found: format!("{shape:?}"),
+        });
+    }
+    Ok(())
+}
+
+/// Default location of the trained weights: `data/model.safetensors`.
+pub fn default_weights_path() -> PathBuf {
+    crate::data::generated_dir().join("model.safetensors")
+}

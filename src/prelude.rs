@@ -1,1 +1,29 @@
-//! TODO
+//! Everything the notebooks use, in one import: `use fashion_mnist::prelude::*;`.
+//!
+//! Besides this crate's items, it re-exports the exact `dfdx`, `ndarray`, `polars` and
+//! `plotters` this crate was built with, so a notebook never meets two versions of one
+//! type.
+
+pub use crate::data::{
+    find_data_dir, generated_dir, load_data, load_data_from, load_mnist_format, numpy_shape,
+    read_idx_images, read_idx_labels, verify_checksums, Dataset, CLASS_NAMES, IMAGE_SIDE,
+    NUM_CLASSES,
+};
+pub use crate::error::{Error, Result};
+pub use crate::evaluate::{confusion_counts, evaluate, predicted_classes, Evaluation};
+pub use crate::model::{LayerInfo, Mlp, MlpArchitecture, Model, HIDDEN_UNITS, PIXELS};
+pub use crate::predict::{argmax, predict, predict_image, softmax};
+pub use crate::preprocess::{
+    check_scaled, load_npy, load_or_make_scaled, load_scaled, pixel_range, save_npy, save_scaled,
+    scale_images, Scaled, MAX_PIXEL,
+};
+pub use crate::train::{
+    load_history, load_or_train, save_training, train, EpochStats, History, TrainConfig,
+};
+
+pub use dfdx;
+pub use ndarray;
+pub use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3, Axis};
+pub use plotters;
+pub use polars;
+pub use polars::prelude::DataFrame;
