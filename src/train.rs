@@ -273,8 +273,8 @@ pub fn check_inputs(what: &str, images: ArrayView3<f32>, labels: ArrayView1<u8>)
 ///
 /// # Errors
 /// Invalid configuration or inputs (checked before any training), and
-/// [`Error::NonFiniteLoss`] when the loss becomes NaN or infinite; the model then keeps
-/// the weights of the last finite batch and the history up to then is lost.
+/// [`Error::NonFiniteLoss`] when the loss becomes NaN or infinite; the model then gets
+/// back the weights that gave the last finite loss, and the history up to then is lost.
 pub fn train(
     model: &mut Model,
     config: &TrainConfig,
@@ -307,6 +307,9 @@ pub fn train(
     let mut batch_pixels = Vec::with_capacity(config.batch_size * PIXELS);
     let mut batch_targets = Vec::with_capacity(config.batch_size * NUM_CLASSES);
     let mut history = History::default();
+    // Weights before the latest update: dfdx tensors share storage until written, so
+    // the clone costs one copy of the weights per batch, made by the update itself.
+    let mut last_good = model.net.clone();
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
@@ -334,6 +337,7 @@ pub fn train(
             let loss = cross_entropy_with_logits_loss(logits, y);
             let loss_value = loss.array();
             if !loss_value.is_finite() {
+                model.net = last_good;
                 return Err(Error::NonFiniteLoss {
                     epoch,
                     batch: batch_index + 1,
@@ -341,6 +345,7 @@ pub fn train(
                 });
             }
             grads = loss.backward();
+            last_good = model.net.clone();
             optimizer
                 .update(&mut model.net, &grads)
                 .map_err(|err| Error::InvalidArgument {
