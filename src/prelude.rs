@@ -17,6 +17,15 @@ pub use crate::preprocess::{
     check_scaled, load_npy, load_or_make_scaled, load_scaled, pixel_range, save_npy, save_scaled,
     scale_images, Scaled, MAX_PIXEL,
 };
+pub use crate::plot::{
+    class_mean_images, confidence_bars, confusion_matrix, image_grid, image_with_colorbar,
+    pixel_histogram, prediction_grid, prediction_panel, training_curves, Figure, Pixel,
+};
+pub use crate::table::{
+    array_summary_table, class_counts_table, class_names_table, dataset_summary_table,
+    history_table, layer_table, per_class_table, predictions_table, ArraySummary, ColumnData,
+    Table,
+};
 pub use crate::train::{
     load_history, load_or_train, save_training, train, EpochStats, History, TrainConfig,
 };
