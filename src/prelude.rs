@@ -9,7 +9,7 @@ pub use crate::data::{
     read_idx_images, read_idx_labels, verify_checksums, Dataset, CLASS_NAMES, IMAGE_SIDE,
     NUM_CLASSES,
 };
-pub use crate::error::{Error, Result};
+pub use crate::error::Error;
 pub use crate::evaluate::{confusion_counts, evaluate, predicted_classes, Evaluation};
 pub use crate::model::{LayerInfo, Mlp, MlpArchitecture, Model, HIDDEN_UNITS, PIXELS};
 pub use crate::predict::{argmax, predict, predict_image, softmax};
