@@ -55,6 +55,22 @@ impl Model {
         Model { net, device }
     }
 
+    /// Rebuilds the network's tensors with the same values but new tensor ids.
+    ///
+    /// dfdx keys gradients by a tensor id drawn from a counter in a `static`. Under
+    /// evcxr each cell can link its own copy of dfdx, so a model made in one cell and
+    /// trained in another could share ids with the new tensors of the training step,
+    /// which mixes up their gradients. Training calls this first so that every id
+    /// comes from the same counter.
+    pub fn refresh_tensor_ids(&mut self) {
+        let mut fresh = self.device.build_module::<MlpArchitecture, f32>();
+        fresh.0.weight.copy_from(&self.net.0.weight.as_vec());
+        fresh.0.bias.copy_from(&self.net.0.bias.as_vec());
+        fresh.2.weight.copy_from(&self.net.2.weight.as_vec());
+        fresh.2.bias.copy_from(&self.net.2.bias.as_vec());
+        self.net = fresh;
+    }
+
     /// The layers with their output shapes and parameter counts, Flatten first.
     pub fn layers(&self) -> Vec<LayerInfo> {
         vec![

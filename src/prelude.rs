@@ -12,14 +12,14 @@ pub use crate::data::{
 pub use crate::error::Error;
 pub use crate::evaluate::{confusion_counts, evaluate, predicted_classes, Evaluation};
 pub use crate::model::{LayerInfo, Mlp, MlpArchitecture, Model, HIDDEN_UNITS, PIXELS};
+pub use crate::plot::{
+    class_mean_images, confidence_bars, confusion_matrix, image_grid, image_with_colorbar,
+    pixel_histogram, prediction_grid, prediction_panel, training_curves, Figure, Pixel,
+};
 pub use crate::predict::{argmax, predict, predict_image, softmax};
 pub use crate::preprocess::{
     check_scaled, load_npy, load_or_make_scaled, load_scaled, pixel_range, save_npy, save_scaled,
     scale_images, Scaled, MAX_PIXEL,
-};
-pub use crate::plot::{
-    class_mean_images, confidence_bars, confusion_matrix, image_grid, image_with_colorbar,
-    pixel_histogram, prediction_grid, prediction_panel, training_curves, Figure, Pixel,
 };
 pub use crate::table::{
     array_summary_table, class_counts_table, class_names_table, dataset_summary_table,

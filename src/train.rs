@@ -288,6 +288,7 @@ pub fn train(
         check_inputs("validation", test_images, test_labels)?;
     }
 
+    model.refresh_tensor_ids();
     let count = images.shape()[0];
     let flat: Vec<f32> = images.iter().copied().collect();
     let mut order: Vec<usize> = (0..count).collect();
