@@ -1,0 +1,421 @@
+#!/usr/bin/env python3
+"""Execute notebooks headless on the evcxr Rust kernel and check what they show.
+
+Usage: run_notebooks.py [--check] [--keep-going] [--output-dir DIR] NOTEBOOK...
+
+Each notebook runs in a fresh "rust" kernel with its own folder as the working
+directory. The executed notebook and an HTML export of it are written to the
+output folder (target/notebooks/ by default), also when a cell fails, so the
+export shows where it stopped. The exit status is non-zero when a cell has an
+error output, writes to stderr, times out or kills the kernel, and, with
+--check, when a notebook does not show what CONTENT_CHECKS below expects.
+
+evcxr 0.22 reports a compile error as an "error" output, but a panic and an
+error returned with `?` only as text on stderr, with the cell's status "ok".
+So any stderr output fails a cell. A cell tagged "allow-stderr" may write to
+stderr, unless the text mentions an error or a panic.
+
+Environment:
+  NOTEBOOK_CELL_TIMEOUT  seconds one cell may run (default 1800). The first :dep
+                         cell compiles dfdx, polars and plotters. With an empty
+                         build folder and evcxr cache, that took 249 s on an
+                         idle 2-core machine and 583 s beside another build.
+                         With a filled build folder it takes about 8 s.
+  EVCXR_TMPDIR           evcxr's build folder (default target/evcxr/). Reusing
+                         it lets later notebooks and later runs skip compiling
+                         the dependencies again.
+"""
+
+import argparse
+import os
+import queue
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
+from nbconvert import HTMLExporter
+
+TEST_ACCURACY_PATTERN = re.compile(r"test accuracy:\s*([0-9]*\.?[0-9]+)")
+
+# Content checks per notebook file name, applied with --check. Each entry is one
+# of:
+#   ("text", S)                   S occurs in a text output of some cell
+#   ("pattern", REGEX)            REGEX matches a line of a text output
+#   ("figures", N)                at least N image/png or image/svg+xml outputs
+#   ("stdout_lines", REGEX, N)    at least N stdout lines match REGEX
+#   ("number_at_least", REGEX, X) the number captured by REGEX's first group in
+#                                 the last matching text output is at least X
+CONTENT_CHECKS = {
+    "01_eda.ipynb": [
+        ("text", "(60000, 28, 28)"),  # shape of the training images
+        ("text", "(10000, 28, 28)"),  # shape of the test images
+        ("figures", 2),
+    ],
+    "03_model.ipynb": [
+        ("stdout_lines", r"^\s*epoch\s+\d+/10\b", 10),  # one line per epoch
+    ],
+    "04_evaluate.ipynb": [
+        # The TensorFlow tutorial this follows (tensorflow.org/tutorials/keras/classification)
+        # reports a test accuracy of about 0.88 after 10 epochs.
+        ("number_at_least", TEST_ACCURACY_PATTERN.pattern, 0.87),
+    ],
+    "05_predict.ipynb": [
+        # The notebook prints "predicted: 4 (Coat)" for test image 6, which shows a coat.
+        ("pattern", r"^predicted: \d+ \(Coat\)"),
+        ("figures", 3),
+    ],
+}
+
+KERNEL_NAME = "rust"
+DEFAULT_CELL_TIMEOUT_SECONDS = 1800
+KERNEL_STARTUP_TIMEOUT_SECONDS = 120
+FIGURE_MIME_TYPES = ("image/png", "image/svg+xml")
+TEXT_MIME_TYPES = ("text/plain", "text/markdown", "text/html")
+ALLOW_STDERR_TAG = "allow-stderr"
+STDERR_ERROR_PATTERN = re.compile(r"\berror\b|\bpanicked at\b", re.IGNORECASE)
+# evcxr forwards the kernel's stdout and stderr lines from a separate thread, so
+# the last lines of a cell can arrive after the kernel reported the cell idle.
+# Output that arrives within this many seconds after idle still counts.
+LATE_OUTPUT_SECONDS = 0.5
+ANSI_ESCAPE_PATTERN = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTPUT_DIR = REPO_ROOT / "target" / "notebooks"
+DEFAULT_EVCXR_TMPDIR = REPO_ROOT / "target" / "evcxr"
+
+
+def strip_ansi(text):
+    return ANSI_ESCAPE_PATTERN.sub("", text)
+
+
+def first_line(cell):
+    lines = cell.source.strip().splitlines()
+    return lines[0] if lines else "(empty cell)"
+
+
+def describe_cell(notebook_name, index, cell):
+    return f"{notebook_name}, cell {index} (counting from 0): {first_line(cell)}"
+
+
+def output_texts(cell):
+    """Yield each text of a code cell's outputs: stream text and text data."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            yield output.text
+        elif output.output_type in ("execute_result", "display_data"):
+            for mime_type in TEXT_MIME_TYPES:
+                if mime_type in output.data:
+                    yield output.data[mime_type]
+
+
+def cell_problems(cell):
+    """Return the error texts of one executed code cell, empty when it has none."""
+    problems = []
+    stderr_text = ""
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            traceback = "\n".join(strip_ansi(line) for line in output.get("traceback", []))
+            problems.append(traceback or f"{output.ename}: {output.evalue}")
+        elif output.output_type == "stream" and output.name == "stderr":
+            stderr_text += output.text
+    stderr_text = strip_ansi(stderr_text).strip()
+    if stderr_text:
+        allowed = ALLOW_STDERR_TAG in cell.metadata.get("tags", [])
+        mentions_error = STDERR_ERROR_PATTERN.search(stderr_text)
+        if problems or mentions_error:
+            problems.insert(0, "stderr:\n" + stderr_text)
+        elif not allowed:
+            problems.append(f'stderr (tag the cell "{ALLOW_STDERR_TAG}" if this text is expected):\n{stderr_text}')
+    return problems
+
+
+def find_cell_errors(notebook_name, notebook):
+    """Return one report per code cell with an error output or an error on stderr."""
+    reports = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        problems = cell_problems(cell)
+        if problems:
+            body = "\n".join(problems)
+            reports.append(f"{describe_cell(notebook_name, index, cell)}\n{indent(body)}")
+    return reports
+
+
+def indent(text, prefix="    "):
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def check_text(code_cells, expected):
+    if any(expected in text for cell in code_cells for text in output_texts(cell)):
+        return None
+    return f"no output contains {expected!r}"
+
+
+def check_pattern(code_cells, pattern):
+    regex = re.compile(pattern, re.MULTILINE)
+    if any(regex.search(text) for cell in code_cells for text in output_texts(cell)):
+        return None
+    return f"no output line matches {pattern!r}"
+
+
+def check_figures(code_cells, minimum):
+    count = sum(
+        1
+        for cell in code_cells
+        for output in cell.get("outputs", [])
+        if output.output_type in ("execute_result", "display_data")
+        and any(mime_type in output.data for mime_type in FIGURE_MIME_TYPES)
+    )
+    if count >= minimum:
+        return None
+    return f"expected at least {minimum} figures ({' or '.join(FIGURE_MIME_TYPES)} outputs), found {count}"
+
+
+def check_stdout_lines(code_cells, pattern, minimum):
+    regex = re.compile(pattern)
+    count = 0
+    for cell in code_cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stdout":
+                count += sum(1 for line in output.text.splitlines() if regex.search(line))
+    if count >= minimum:
+        return None
+    return f"expected at least {minimum} stdout lines matching {pattern!r}, found {count}"
+
+
+def check_number_at_least(code_cells, pattern, minimum):
+    regex = re.compile(pattern)
+    found = None
+    for cell in code_cells:
+        for text in output_texts(cell):
+            for match in regex.finditer(text):
+                found = float(match.group(1))
+    if found is None:
+        return f"no output matches {pattern!r}"
+    if found < minimum:
+        return f"{pattern!r} captured {found}, expected at least {minimum}"
+    return None
+
+
+CHECK_FUNCTIONS = {
+    "text": check_text,
+    "pattern": check_pattern,
+    "figures": check_figures,
+    "stdout_lines": check_stdout_lines,
+    "number_at_least": check_number_at_least,
+}
+
+
+def run_content_checks(notebook_name, notebook):
+    """Return one message per failed entry of CONTENT_CHECKS for this notebook."""
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    failures = []
+    for kind, *arguments in CONTENT_CHECKS.get(notebook_name, []):
+        message = CHECK_FUNCTIONS[kind](code_cells, *arguments)
+        if message:
+            failures.append(f"{notebook_name}: content check {kind}: {message}")
+    return failures
+
+
+def find_test_accuracy(notebook):
+    """Return the last "test accuracy: X" value in the notebook's outputs, or None."""
+    found = None
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for text in output_texts(cell):
+            for match in TEST_ACCURACY_PATTERN.finditer(text):
+                found = match.group(1)
+    return found
+
+
+class CellProgress:
+    """Nbclient hooks that print one line per executed code cell with its duration."""
+
+    def __init__(self):
+        self.index = None
+        self.cell = None
+        self.started = None
+
+    def on_cell_start(self, cell, cell_index):
+        self.index = cell_index
+        self.cell = cell
+        self.started = time.monotonic()
+
+    def on_cell_executed(self, cell, cell_index, execute_reply):
+        seconds = time.monotonic() - self.started
+        status = execute_reply["content"]["status"] if execute_reply else "no reply"
+        print(f"  cell {cell_index:3d}  {seconds:7.1f} s  {status:5s}  {first_line(cell)[:60]}", flush=True)
+
+
+class EvcxrNotebookClient(NotebookClient):
+    """A NotebookClient that also keeps a cell's output arriving shortly after idle."""
+
+    # NOTE: overrides a private method of nbclient 0.11, the version pinned in
+    # environment.yml. Check it when updating nbclient.
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                message = await ensure_async(self.kc.iopub_channel.get_msg(timeout=LATE_OUTPUT_SECONDS))
+            except queue.Empty:
+                return
+            if message["parent_header"].get("msg_id") == parent_msg_id and message["msg_type"] != "status":
+                self.process_message(message, cell, cell_index)
+
+
+def execute_notebook(path, cell_timeout):
+    """Execute one notebook in place and return it with a list of failure reports."""
+    notebook = nbformat.read(path, as_version=4)
+    progress = CellProgress()
+    client = EvcxrNotebookClient(
+        notebook,
+        kernel_name=KERNEL_NAME,
+        timeout=cell_timeout,
+        startup_timeout=KERNEL_STARTUP_TIMEOUT_SECONDS,
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_start=progress.on_cell_start,
+        on_cell_executed=progress.on_cell_executed,
+    )
+    failures = []
+    try:
+        client.execute()
+    except CellExecutionError:
+        # The error outputs are in the notebook and find_cell_errors reports them.
+        pass
+    except CellTimeoutError:
+        failures.append(
+            f"{describe_cell(path.name, progress.index, progress.cell)}\n"
+            f"    timed out after {cell_timeout} s; set NOTEBOOK_CELL_TIMEOUT to allow more"
+        )
+    except DeadKernelError as error:
+        where = describe_cell(path.name, progress.index, progress.cell) if progress.cell else path.name
+        failures.append(f"{where}\n    the kernel died: {error}")
+    except NoSuchKernel:
+        failures.append(f"{path.name}: kernel {KERNEL_NAME!r} not found; run `make setup` to register it")
+    except RuntimeError as error:
+        # Raised by nbclient when the kernel does not start within the startup timeout.
+        failures.append(f"{path.name}: the kernel failed to start: {error}")
+    failures[:0] = find_cell_errors(path.name, notebook)
+    return notebook, failures
+
+
+def export_notebook(notebook, output_dir, name):
+    """Write the executed notebook and its HTML export; return the two paths."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    notebook_path = output_dir / name
+    html_path = notebook_path.with_suffix(".html")
+    nbformat.write(notebook, notebook_path)
+    html, _ = HTMLExporter(embed_images=True).from_notebook_node(notebook)
+    html_path.write_text(html, encoding="utf-8")
+    return notebook_path, html_path
+
+
+def prepare_kernel_environment():
+    """Make Jupyter find this environment's kernels first, and give evcxr a reused build folder.
+
+    The kernel inherits this process's environment.
+    """
+    env_jupyter_dir = str(Path(sys.prefix) / "share" / "jupyter")
+    search_path = [env_jupyter_dir] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(search_path))
+    if not os.environ.get("EVCXR_TMPDIR"):
+        DEFAULT_EVCXR_TMPDIR.mkdir(parents=True, exist_ok=True)
+        os.environ["EVCXR_TMPDIR"] = str(DEFAULT_EVCXR_TMPDIR)
+
+
+def parse_cell_timeout():
+    """Return NOTEBOOK_CELL_TIMEOUT in seconds, or raise SystemExit when it is not a positive integer."""
+    text = os.environ.get("NOTEBOOK_CELL_TIMEOUT", str(DEFAULT_CELL_TIMEOUT_SECONDS))
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise SystemExit(f"error: NOTEBOOK_CELL_TIMEOUT={text!r} is invalid; expected a positive number of seconds")
+    return seconds
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__[__doc__.index("Environment:") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path, help="notebooks to execute, in order")
+    parser.add_argument("--check", action="store_true", help="also apply CONTENT_CHECKS to the outputs")
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="execute the remaining notebooks after one fails (by default they are skipped)",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        help=f"folder for the executed notebooks and HTML exports (default {DEFAULT_OUTPUT_DIR})",
+    )
+    return parser.parse_args()
+
+
+def main():
+    arguments = parse_arguments()
+    cell_timeout = parse_cell_timeout()
+    missing = [str(path) for path in arguments.notebooks if not path.is_file()]
+    if missing:
+        print(f"error: notebook not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+
+    prepare_kernel_environment()
+    try:
+        kernel_spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        print(f"error: kernel {KERNEL_NAME!r} not found; run `make setup` to register it", file=sys.stderr)
+        return 2
+    print(f"kernel: {kernel_spec.argv[0]} (kernel spec {kernel_spec.resource_dir})")
+    print(f"evcxr build folder (EVCXR_TMPDIR): {os.environ['EVCXR_TMPDIR']}")
+    print(f"cell timeout: {cell_timeout} s")
+
+    all_failures = []
+    test_accuracy = None
+    total_started = time.monotonic()
+    for position, path in enumerate(arguments.notebooks):
+        print(f"\n{path.name}: executing", flush=True)
+        started = time.monotonic()
+        notebook, failures = execute_notebook(path.resolve(), cell_timeout)
+        seconds = time.monotonic() - started
+        notebook_path, html_path = export_notebook(notebook, arguments.output_dir, path.name)
+        if arguments.check and not failures:
+            failures = run_content_checks(path.name, notebook)
+        test_accuracy = find_test_accuracy(notebook) or test_accuracy
+
+        status = "FAILED" if failures else "ok"
+        print(f"{path.name}: {status} in {seconds:.1f} s; wrote {notebook_path} and {html_path.name}", flush=True)
+        for failure in failures:
+            print(f"error: {failure}", file=sys.stderr, flush=True)
+        all_failures.extend(failures)
+        if failures and not arguments.keep_going:
+            skipped = [p.name for p in arguments.notebooks[position + 1 :]]
+            if skipped:
+                print(f"skipped after the failure: {', '.join(skipped)}", file=sys.stderr)
+            break
+
+    print(f"\nexecuted notebooks and HTML exports: {arguments.output_dir.resolve()}")
+    print(f"total time: {time.monotonic() - total_started:.1f} s")
+    if test_accuracy is not None:
+        print(f"test accuracy: {test_accuracy}")
+    if all_failures:
+        print(f"{len(all_failures)} problem(s) found; see the error lines above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
