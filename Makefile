@@ -6,6 +6,7 @@
 #   make lab    open JupyterLab on notebooks/ with the Rust kernel
 #   make setup  install evcxr_jupyter, the Python environment, the kernel and the data
 #   make data   install or download the Fashion-MNIST files and verify them
+#   make bench  measure loading, training and prediction speed on the real data (cargo bench)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -42,7 +43,7 @@ NOTEBOOKS := \
 	notebooks/04_evaluate.ipynb \
 	notebooks/05_predict.ipynb
 
-.PHONY: help setup evcxr venv kernel data run test lab
+.PHONY: help setup evcxr venv kernel data run test lab bench
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -90,3 +91,7 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
 	JUPYTER_PATH='$(VENV_JUPYTER_DIR)' $(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(LAB_ROOT_FLAG)
+
+# Speed and memory goals live in the benchmarks under benches/, not in the tests.
+bench: data
+	$(CARGO) bench --locked
