@@ -4,7 +4,10 @@
 #               print the test accuracy
 #   make test   install what is missing, run cargo tests, check and execute the notebooks
 #   make lab    open JupyterLab on notebooks/ with the Rust kernel
+#   make screenshots  open the HTML exports in headless Chromium, check that every figure
+#               loads and save a screenshot of each page in target/notebooks/screenshots/
 #   make setup  install evcxr_jupyter, the Python environment, the kernel and the data
+#   make chromium  install Chromium with apt-get when it is missing (for make screenshots)
 #   make data   install or download the Fashion-MNIST files and verify them
 #   make bench  measure loading, training and prediction speed on the real data (cargo bench)
 
@@ -43,7 +46,7 @@ NOTEBOOKS := \
 	notebooks/04_evaluate.ipynb \
 	notebooks/05_predict.ipynb
 
-.PHONY: help setup evcxr venv kernel data run test lab bench
+.PHONY: help setup evcxr venv kernel data chromium run screenshots test lab bench
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -76,15 +79,35 @@ $(KERNEL_JSON): $(VENV_STAMP) | evcxr
 data:
 	scripts/fetch-fashion-mnist.sh
 
+CHROMIUM ?= chromium
+# apt-get needs root: through sudo when make runs as another user.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+
+chromium:
+	@if command -v '$(CHROMIUM)' >/dev/null; then \
+	  echo "chromium is installed: $$(command -v '$(CHROMIUM)')"; \
+	else \
+	  echo "installing the Debian package chromium with apt-get"; \
+	  $(AS_ROOT) apt-get update && $(AS_ROOT) apt-get install -y chromium; \
+	fi
+
 run: setup
 	$(VENV_PYTHON) tests/notebooks/run_notebooks.py $(NOTEBOOKS)
+
+# Checks the HTML exports that `make run` or `make test` wrote last.
+HTML_EXPORTS := $(NOTEBOOKS:notebooks/%.ipynb=target/notebooks/%.html)
+
+screenshots: venv chromium
+	CHROMIUM='$(CHROMIUM)' $(VENV_PYTHON) tests/notebooks/check_html.py $(HTML_EXPORTS)
 
 # cargo test runs with --release because the training tests run dfdx, which
 # is slow unoptimised.
 test: setup
 	$(VENV_PYTHON) tests/notebooks/check_committed.py $(NOTEBOOKS)
+	$(VENV_PYTHON) -m unittest discover --start-directory tests/fetch
 	$(CARGO) test --release --locked
 	$(VENV_PYTHON) tests/notebooks/run_notebooks.py --check $(NOTEBOOKS)
+	$(MAKE) --no-print-directory screenshots
 
 # Jupyter Server exits when started as root without --allow-root.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)

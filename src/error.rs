@@ -34,7 +34,7 @@ pub enum Error {
     },
 
     /// The first four bytes of an IDX file are not the expected magic number.
-    #[error("{path} has IDX magic number {found:#010x}, expected {expected:#010x} ({kind}); check that the file is the right one, or run `make data` to fetch it again")]
+    #[error("{path} has IDX magic number {found:#010x}, expected {expected:#010x} ({kind}){}; check that the file is the right one, or run `make data` to fetch it again", describe_magic(*found))]
     BadMagic {
         path: PathBuf,
         kind: &'static str,
@@ -52,7 +52,7 @@ pub enum Error {
 
     /// An images file whose images are not of the expected size.
     #[error(
-        "{path} holds {found_rows}x{found_cols} images, expected {expected_rows}x{expected_cols}"
+        "{path} holds {found_rows}x{found_cols} images, expected {expected_rows}x{expected_cols}; Fashion-MNIST images are 28x28, so this file belongs to another dataset: read it with `load_mnist_format` and `image_size` None, or run `make data` to fetch Fashion-MNIST again"
     )]
     BadImageSize {
         path: PathBuf,
@@ -63,7 +63,7 @@ pub enum Error {
     },
 
     /// A label outside the class range.
-    #[error("{path} has label {value} at index {index}, expected a value in 0..={max}")]
+    #[error("{path} has label {value} at index {index}, expected a value in 0..={max} (one per class name); the file is corrupt or belongs to a dataset with more classes: run `make data` to fetch it again, or pass that dataset's class names to `load_mnist_format`")]
     LabelOutOfRange {
         path: PathBuf,
         index: usize,
@@ -72,12 +72,22 @@ pub enum Error {
     },
 
     /// An images file and a labels file of one split disagree on the number of items.
-    #[error("{images_path} holds {images} images but {labels_path} holds {labels} labels; the two files must belong to the same split")]
+    #[error("{images_path} holds {images} images but {labels_path} holds {labels} labels; the two files must belong to the same split: check the file names, or run `make data` to fetch them again")]
     CountMismatch {
         images_path: PathBuf,
         images: usize,
         labels_path: PathBuf,
         labels: usize,
+    },
+
+    /// A Fashion-MNIST file with a valid header but another number of items than the
+    /// published dataset (60,000 training and 10,000 test items).
+    #[error("{path} holds {found} {what}, expected {expected} for Fashion-MNIST; the file belongs to another dataset: read it with `load_mnist_format`, or run `make data` to fetch Fashion-MNIST again")]
+    WrongCount {
+        path: PathBuf,
+        what: &'static str,
+        expected: usize,
+        found: usize,
     },
 
     /// A file's SHA-256 digest differs from the published one.
@@ -114,6 +124,49 @@ pub enum Error {
         path: PathBuf,
         #[source]
         source: ndarray_npy::ReadNpyError,
+    },
+
+    /// A `.npy` array (a file or an `.npz` member) whose dtype cannot be converted to the
+    /// requested element type.
+    #[error("{path} contains an array of dtype {found}, expected {expected}; save it with that dtype in numpy (`array.astype(numpy.{expected})`)")]
+    NpyDtype {
+        path: PathBuf,
+        found: String,
+        expected: &'static str,
+    },
+
+    /// An integer `.npy` array with a value that does not fit the requested element type.
+    #[error("{path} has value {value} at flat index {index} (dtype {found}), which does not fit in {expected}; check that the file holds labels or pixels")]
+    NpyValueOutOfRange {
+        path: PathBuf,
+        index: usize,
+        value: String,
+        found: String,
+        expected: &'static str,
+    },
+
+    /// An `.npz` archive without the requested member.
+    #[error("{path} has no array named `{name}`; available: {}", available.join(", "))]
+    NpzMemberNotFound {
+        path: PathBuf,
+        name: String,
+        available: Vec<String>,
+    },
+
+    /// An `.npz` archive could not be read.
+    #[error("reading {path} failed: {source}; check that it is an `.npz` file written by numpy (`numpy.savez`) or by this crate")]
+    ReadNpz {
+        path: PathBuf,
+        #[source]
+        source: ndarray_npy::ReadNpzError,
+    },
+
+    /// An `.npz` archive could not be written.
+    #[error("writing {path} failed: {source}")]
+    WriteNpz {
+        path: PathBuf,
+        #[source]
+        source: ndarray_npy::WriteNpzError,
     },
 
     /// A `.npy` file could not be written.
@@ -154,4 +207,31 @@ impl Error {
             source,
         }
     }
+}
+
+/// Describes an unexpected IDX magic number for the error message. Text starting with
+/// `<` is usually an HTML error page saved under the data file's name. Otherwise the
+/// IDX format encodes the data type in the third byte and the dimension count in the
+/// fourth.
+fn describe_magic(found: u32) -> String {
+    let bytes = found.to_be_bytes();
+    if bytes[0] == b'<' {
+        return format!(
+            ", which is text starting with {:?}, probably an HTML page saved in place of the data",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+    if bytes[0] != 0 || bytes[1] != 0 {
+        return ", which is not an IDX file".to_string();
+    }
+    let data_type = match bytes[2] {
+        0x08 => "unsigned byte",
+        0x09 => "signed byte",
+        0x0b => "16-bit integer",
+        0x0c => "32-bit integer",
+        0x0d => "32-bit float",
+        0x0e => "64-bit float",
+        _ => "unknown data type",
+    };
+    format!(", which means {data_type} data in {} dimensions", bytes[3])
 }

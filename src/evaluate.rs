@@ -4,7 +4,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayView3};
 
 use crate::data::NUM_CLASSES;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{compute_logits, Classifier};
 use crate::predict::argmax;
 use crate::train::check_inputs;
 
@@ -18,13 +18,13 @@ pub struct Evaluation {
 }
 
 /// Evaluates `model` on scaled `images` `[n, 28, 28]` `f32` in [0, 1] with `labels` `[n]`.
-pub fn evaluate(
-    model: &Model,
+pub fn evaluate<M: Classifier>(
+    model: &M,
     images: ArrayView3<f32>,
     labels: ArrayView1<u8>,
 ) -> Result<Evaluation> {
     check_inputs("evaluation", images, labels)?;
-    let logits = model.logits(images)?;
+    let logits = compute_logits(model, images)?;
     let mut loss_sum = 0.0f64;
     let mut correct = 0usize;
     for (row, &label) in logits.rows().into_iter().zip(labels) {

@@ -105,40 +105,12 @@ impl Model {
     /// [`Error::Shape`] for images that are not 28x28, [`Error::NotScaled`] for values
     /// outside [0, 1].
     pub fn logits(&self, images: ArrayView3<f32>) -> Result<Array2<f32>> {
-        check_image_shape("images", images.shape())?;
-        crate::preprocess::check_scaled("images", &images)?;
-        let count = images.shape()[0];
-        let mut logits = Array2::<f32>::zeros((count, NUM_CLASSES));
-        let flat: Vec<f32> = images.iter().copied().collect();
-        for start in (0..count).step_by(INFERENCE_BATCH) {
-            let end = (start + INFERENCE_BATCH).min(count);
-            let batch = self.device.tensor_from_vec(
-                flat[start * PIXELS..end * PIXELS].to_vec(),
-                (end - start, Const::<PIXELS>),
-            );
-            let out = self.net.forward(batch).as_vec();
-            for (row, values) in out.chunks_exact(NUM_CLASSES).enumerate() {
-                for (class, &value) in values.iter().enumerate() {
-                    logits[[start + row, class]] = value;
-                }
-            }
-        }
-        Ok(logits)
+        compute_logits(self, images)
     }
 
     /// Saves the weights as safetensors at `path`, creating the parent folder.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| Error::io("creating folder", parent, source))?;
-        }
-        self.net
-            .save_safetensors(path)
-            .map_err(|err| Error::Weights {
-                path: path.to_path_buf(),
-                message: format!("writing the weights failed: {err}"),
-            })
+        self.save_weights(path.as_ref())
     }
 
     /// Replaces the weights with those saved at `path` by [`Model::save`].
@@ -151,53 +123,7 @@ impl Model {
     /// safetensors, is truncated, or holds tensors of another architecture (naming the
     /// tensor with the expected and found shape).
     pub fn load(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::io("reading", path, source))?;
-        let weights_error = |message: String| Error::Weights {
-            path: path.to_path_buf(),
-            message,
-        };
-        let file = ::safetensors::SafeTensors::deserialize(&bytes).map_err(|err| {
-            weights_error(format!(
-                "not a readable safetensors file ({err:?}); it may be truncated: train and save the model again"
-            ))
-        })?;
-        let found: HashMap<String, Vec<usize>> = file
-            .tensors()
-            .into_iter()
-            .map(|(name, view)| (name, view.shape().to_vec()))
-            .collect();
-        for (name, expected) in expected_tensors() {
-            match found.get(&name) {
-                None => {
-                    return Err(weights_error(format!(
-                        "tensor `{name}` with shape {expected:?} is missing (found tensors: {}); the file was saved for another architecture",
-                        sorted_names(&found)
-                    )))
-                }
-                Some(shape) if *shape != expected => {
-                    return Err(weights_error(format!(
-                        "tensor `{name}` has shape {shape:?}, expected {expected:?}; the file was saved for another architecture"
-                    )))
-                }
-                Some(_) => {}
-            }
-            let view = file
-                .tensor(&name)
-                .map_err(|err| weights_error(format!("reading tensor `{name}` failed: {err:?}")))?;
-            if view.dtype() != ::safetensors::Dtype::F32 {
-                return Err(weights_error(format!(
-                    "tensor `{name}` has dtype {:?}, expected F32",
-                    view.dtype()
-                )));
-            }
-        }
-        let mut loaded = self.net.clone();
-        loaded
-            .load_safetensors(path)
-            .map_err(|err| weights_error(format!("loading the weights failed: {err:?}")))?;
-        self.net = loaded;
-        Ok(())
+        self.load_weights(path.as_ref())
     }
 
     /// Loads a model saved at `path` (see [`Model::load`]).
@@ -206,6 +132,188 @@ impl Model {
         model.load(path)?;
         Ok(model)
     }
+}
+
+/// Checks that the safetensors file `bytes` (read from `path`) contains every tensor of
+/// `expected` (name, shape) as `f32`, and names the first tensor that is missing or differs.
+pub fn check_tensors(path: &Path, bytes: &[u8], expected: &[(String, Vec<usize>)]) -> Result<()> {
+    let weights_error = |message: String| Error::Weights {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = ::safetensors::SafeTensors::deserialize(bytes).map_err(|err| {
+            weights_error(format!(
+                "not a readable safetensors file ({err:?}); it may be truncated: train and save the model again"
+            ))
+        })?;
+    let found: HashMap<String, Vec<usize>> = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| (name, view.shape().to_vec()))
+        .collect();
+    for (name, expected) in expected {
+        match found.get(name) {
+                None => {
+                    return Err(weights_error(format!(
+                        "tensor `{name}` with shape {expected:?} is missing (found tensors: {}); the file was saved for another architecture",
+                        sorted_names(&found)
+                    )))
+                }
+                Some(shape) if shape != expected => {
+                    return Err(weights_error(format!(
+                        "tensor `{name}` has shape {shape:?}, expected {expected:?}; the file was saved for another architecture"
+                    )))
+                }
+                Some(_) => {}
+            }
+        let view = file
+            .tensor(name)
+            .map_err(|err| weights_error(format!("reading tensor `{name}` failed: {err:?}")))?;
+        if view.dtype() != ::safetensors::Dtype::F32 {
+            return Err(weights_error(format!(
+                "tensor `{name}` has dtype {:?}, expected F32",
+                view.dtype()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A network that [`crate::train::train`], [`crate::evaluate::evaluate`] and
+/// [`crate::predict::predict`] can use: images in as flattened `[batch, 784]` `f32`
+/// pixels in [0, 1], logits `[batch, 10]` out. [`Model`] (the tutorial's dense network)
+/// and [`crate::cnn::Cnn`] (a convolutional network) implement it.
+pub trait Classifier {
+    /// The dfdx module holding every trainable tensor.
+    type Net: TensorCollection<f32, Cpu, To<f32, Cpu> = Self::Net> + Clone;
+
+    /// The trainable tensors.
+    fn net(&self) -> &Self::Net;
+    /// The trainable tensors, for the optimizer.
+    fn net_mut(&mut self) -> &mut Self::Net;
+    /// The device the tensors live on.
+    fn device(&self) -> &Cpu;
+    /// Rebuilds every tensor with the same values and a new tensor id, see
+    /// [`Model::refresh_tensor_ids`].
+    fn refresh_tensor_ids(&mut self);
+    /// Runs the network on `pixels`, row-major `[batch, 784]` in [0, 1], recording the
+    /// operations on a tape that starts from `grads` so that `backward` can reuse them.
+    fn forward_traced(
+        &self,
+        pixels: Vec<f32>,
+        batch: usize,
+        grads: Gradients<f32, Cpu>,
+    ) -> Tensor<(usize, Const<NUM_CLASSES>), f32, Cpu, OwnedTape<f32, Cpu>>;
+    /// Runs the network on `pixels`, row-major `[batch, 784]` in [0, 1], without a tape,
+    /// and returns the logits row-major `[batch, 10]`.
+    fn forward_batch(&self, pixels: Vec<f32>, batch: usize) -> Vec<f32>;
+    /// Names and shapes of the tensors that [`Classifier::save_weights`] writes.
+    fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)>;
+
+    /// Saves the weights as safetensors at `path`, creating the parent folder.
+    fn save_weights(&self, path: &Path) -> Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| Error::io("creating folder", parent, source))?;
+        }
+        self.net()
+            .save_safetensors(path)
+            .map_err(|err| Error::Weights {
+                path: path.to_path_buf(),
+                message: format!("writing the weights failed: {err}"),
+            })
+    }
+
+    /// Replaces the weights with those saved at `path` by [`Classifier::save_weights`].
+    ///
+    /// Every tensor's name, dtype and shape are checked before anything is copied, so
+    /// on any error the model keeps its current weights.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for a missing file, [`Error::Weights`] for a file that is not
+    /// safetensors, is truncated, or holds tensors of another architecture (naming the
+    /// tensor with the expected and found shape).
+    fn load_weights(&mut self, path: &Path) -> Result<()> {
+        let bytes = std::fs::read(path).map_err(|source| Error::io("reading", path, source))?;
+        check_tensors(path, &bytes, &self.tensor_shapes())?;
+        let mut loaded = self.net().clone();
+        loaded
+            .load_safetensors(path)
+            .map_err(|err| Error::Weights {
+                path: path.to_path_buf(),
+                message: format!("loading the weights failed: {err:?}"),
+            })?;
+        *self.net_mut() = loaded;
+        Ok(())
+    }
+}
+
+impl Classifier for Model {
+    type Net = Mlp;
+
+    fn net(&self) -> &Mlp {
+        &self.net
+    }
+
+    fn net_mut(&mut self) -> &mut Mlp {
+        &mut self.net
+    }
+
+    fn device(&self) -> &Cpu {
+        &self.device
+    }
+
+    fn refresh_tensor_ids(&mut self) {
+        Model::refresh_tensor_ids(self);
+    }
+
+    fn forward_traced(
+        &self,
+        pixels: Vec<f32>,
+        batch: usize,
+        grads: Gradients<f32, Cpu>,
+    ) -> Tensor<(usize, Const<NUM_CLASSES>), f32, Cpu, OwnedTape<f32, Cpu>> {
+        let x = self
+            .device
+            .tensor_from_vec(pixels, (batch, Const::<PIXELS>));
+        self.net.forward(x.traced(grads))
+    }
+
+    fn forward_batch(&self, pixels: Vec<f32>, batch: usize) -> Vec<f32> {
+        let x = self
+            .device
+            .tensor_from_vec(pixels, (batch, Const::<PIXELS>));
+        self.net.forward(x).as_vec()
+    }
+
+    fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        expected_tensors()
+    }
+}
+
+/// Computes the logits `[n, 10]` of scaled images `[n, 28, 28]` `f32` in [0, 1], in
+/// batches of [`INFERENCE_BATCH`] images.
+///
+/// # Errors
+/// [`Error::Shape`] for images that are not 28x28, [`Error::NotScaled`] for values
+/// outside [0, 1].
+pub fn compute_logits<M: Classifier>(model: &M, images: ArrayView3<f32>) -> Result<Array2<f32>> {
+    check_image_shape("images", images.shape())?;
+    crate::preprocess::check_scaled("images", &images)?;
+    let count = images.shape()[0];
+    let mut logits = Vec::with_capacity(count * NUM_CLASSES);
+    let images = images.as_standard_layout();
+    let flat = images.as_slice().unwrap_or_default();
+    for start in (0..count).step_by(INFERENCE_BATCH) {
+        let end = (start + INFERENCE_BATCH).min(count);
+        let batch = flat[start * PIXELS..end * PIXELS].to_vec();
+        logits.extend(model.forward_batch(batch, end - start));
+    }
+    Array2::from_shape_vec((count, NUM_CLASSES), logits).map_err(|err| Error::Shape {
+        what: "logits".into(),
+        expected: format!("[{count}, {NUM_CLASSES}]"),
+        found: err.to_string(),
+    })
 }
 
 /// Tensor names and shapes that dfdx writes for [`Mlp`]: tuple index, then field.

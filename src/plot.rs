@@ -1,9 +1,11 @@
-//! Figures: images, predictions, training curves and the confusion matrix.
+//! Figures: images, predictions, training curves, the confusion matrix, class means, the
+//! pixel histogram and the most confident mistakes.
 //!
 //! Every function checks its inputs before it draws anything and returns a [`Figure`].
 //! A figure is shown as a PNG image when it is the last expression of an evcxr cell,
 //! and [`Figure::save`] writes it as PNG or SVG. Text is drawn with the DejaVu Sans font
 //! embedded in this crate, so rendering needs no fonts installed on the machine.
+//! [`Figure::captions`] returns the captions drawn under the images of a grid.
 //!
 //! Images are greyscale arrays of pixel type [`Pixel`]: raw `u8` in 0..=255 as loaded,
 //! or `f32` in [0, 1] after scaling. Row 0 of an image is drawn at the top.
@@ -22,6 +24,23 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::train::{EpochStats, History};
 use crate::{Error, Result};
+
+mod confusion;
+mod curves;
+mod distribution;
+mod mistakes;
+mod text;
+
+use confusion::{draw_confusion_matrix, ConfusionLayout};
+use curves::draw_training_curves;
+use distribution::draw_pixel_histogram;
+
+use text::Canvas;
+
+pub use confusion::confusion_matrix;
+pub use curves::training_curves;
+pub use distribution::{class_mean_images, pixel_histogram};
+pub use mistakes::{confident_mistakes, MISTAKE_COLUMNS};
 
 /// Color of the true class's bar and of the caption of a correct prediction.
 pub const CORRECT_COLOR: RGBColor = RGBColor(0, 140, 0);
@@ -64,6 +83,16 @@ const COLORBAR_WIDTH: u32 = 20;
 const BARS_PLOT_SIZE: (u32, u32) = (400, 240);
 /// Size of the plotting area of the bar chart in a prediction panel, without axis labels.
 const PANEL_BARS_PLOT_SIZE: (u32, u32) = (220, 120);
+/// Text of [`confidence_bars`]: a title and a y-axis label.
+const BARS_TEXT: BarText = BarText {
+    size: TEXT_SIZE,
+    labelled: true,
+};
+/// Text of the bar chart in a prediction panel, which the caption under the image names.
+const PANEL_BARS_TEXT: BarText = BarText {
+    size: SMALL_TEXT_SIZE,
+    labelled: false,
+};
 /// Size of each of the two charts of [`training_curves`].
 const CURVE_CHART_SIZE: (u32, u32) = (460, 340);
 /// Smallest side of one confusion-matrix cell, in pixels. Cells widen for counts of many digits.
@@ -453,18 +482,33 @@ impl Figure {
         &self.png
     }
 
+    /// Returns the caption under each image, in drawing order (rows left to right), for
+    /// image grids, class means, mistake galleries and prediction panels. The lines of a
+    /// caption are joined with `\n`. Other figures return an empty list.
+    ///
+    /// The captions are the strings drawn on the figure, so a test or a notebook can check
+    /// which class name is under which image without reading pixels.
+    pub fn captions(&self) -> Vec<String> {
+        match &self.content {
+            Content::ImageGrid(grid) => grid.captions(),
+            Content::PredictionGrid(grid) => grid
+                .panels
+                .iter()
+                .map(|(_, confidences)| confidences.caption())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Renders the figure as an SVG document.
     ///
     /// Text stays text. Images are embedded as one PNG each.
+    ///
+    /// NOTE: the SVG names the font family `sans-serif` and does not embed DejaVu Sans, so
+    /// a viewer draws the text with its own sans-serif font, whose widths may differ a little.
     pub fn to_svg(&self) -> Result<String> {
         register_font()?;
-        let mut svg = String::new();
-        {
-            let root =
-                SVGBackend::with_string(&mut svg, (self.width, self.height)).into_drawing_area();
-            self.content.draw(&root)?;
-            root.present().map_err(plot_error)?;
-        }
+        let svg = render_svg(&self.content, (self.width, self.height))?;
         // plotters-svg 0.3.7 embeds images as `data:png;base64,...` URLs. `png` is not a
         // media type, so it is replaced by `image/png`.
         Ok(svg.replace("href=\"data:png;base64,", "href=\"data:image/png;base64,"))
@@ -527,12 +571,28 @@ fn plot_error(error: impl std::fmt::Display) -> Error {
     Error::Plot(error.to_string())
 }
 
+/// Draws `content` as an SVG document.
+fn render_svg(content: &Content, size: (u32, u32)) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        content.draw(&root)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(svg)
+}
+
 /// Draws `content` into an RGB buffer and encodes it as PNG.
+///
+/// The text is taken from an SVG rendering of the same content and drawn glyph by glyph
+/// (see the `text` module), so that letters are evenly spaced.
 fn render_png(content: &Content, (width, height): (u32, u32)) -> Result<Vec<u8>> {
+    let texts = text::svg_texts(&render_svg(content, (width, height))?)?;
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
         content.draw(&root)?;
+        text::draw_svg_texts(&root, &texts)?;
         root.present().map_err(plot_error)?;
     }
     let mut png = Vec::new();
@@ -551,7 +611,7 @@ impl Content {
             Content::ImageWithColorbar { image, .. } => Ok(ColorbarLayout::new(image).size()),
             Content::ImageGrid(grid) => Ok(grid.layout()?.size()),
             Content::ConfidenceBars(confidences) => {
-                bar_chart_size(&confidences.class_names, BARS_PLOT_SIZE, TEXT_SIZE)
+                bar_chart_size(&confidences.class_names, BARS_PLOT_SIZE, BARS_TEXT)
             }
             Content::PredictionGrid(grid) => Ok(grid.layout()?.size()),
             Content::TrainingCurves(_) => Ok((2 * CURVE_CHART_SIZE.0, CURVE_CHART_SIZE.1)),
@@ -563,7 +623,7 @@ impl Content {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<()> {
+    fn draw<DB: Canvas>(&self, root: &Area<DB>) -> Result<()> {
         root.fill(&WHITE).map_err(plot_error)?;
         match self {
             Content::ImageWithColorbar { image, scale } => {
@@ -571,7 +631,7 @@ impl Content {
             }
             Content::ImageGrid(grid) => grid.draw(root),
             Content::ConfidenceBars(confidences) => {
-                draw_bar_chart(root, confidences, TEXT_SIZE, BARS_PLOT_SIZE)
+                draw_bar_chart(root, confidences, BARS_TEXT, BARS_PLOT_SIZE)
             }
             Content::PredictionGrid(grid) => grid.draw(root),
             Content::TrainingCurves(epochs) => draw_training_curves(root, epochs),
@@ -592,8 +652,13 @@ impl Content {
 // Drawing helpers
 // ---------------------------------------------------------------------------------------------
 
-fn text_style(size: f64, color: RGBColor) -> TextStyle<'static> {
-    ("sans-serif", size).into_font().color(&color)
+/// Returns the style of text of `size` pixels (the font's ascent plus descent) in `color`.
+///
+/// On the bitmap backend the text is transparent, because [`render_png`] draws it
+/// afterwards glyph by glyph (see the `text` module).
+fn text_style<DB: Canvas>(size: f64, color: RGBColor) -> TextStyle<'static> {
+    let alpha = if DB::DRAWS_TEXT { 1.0 } else { 0.0 };
+    ("sans-serif", size).into_font().color(&color.mix(alpha))
 }
 
 /// Returns the width in pixels of `text` drawn at `size`.
@@ -619,7 +684,7 @@ fn text_height(size: f64) -> u32 {
 }
 
 /// Draws `text` with its anchor point `anchor` at `(x, y)`.
-fn draw_text<DB: DrawingBackend>(
+fn draw_text<DB: Canvas>(
     area: &Area<DB>,
     text: &str,
     (x, y): (i32, i32),
@@ -648,7 +713,7 @@ fn viridis_color(intensity: f32) -> RGBColor {
 /// Draws `image` with its top-left corner at `(x, y)`, each pixel as a `zoom` x `zoom` square.
 ///
 /// The image is drawn as one bitmap, which the SVG backend embeds as one PNG.
-fn draw_bitmap<DB: DrawingBackend>(
+fn draw_bitmap<DB: Canvas>(
     area: &Area<DB>,
     (x, y): (i32, i32),
     image: &Intensities,
@@ -672,7 +737,7 @@ fn draw_bitmap<DB: DrawingBackend>(
 }
 
 /// Draws a one-pixel frame just outside the rectangle at `(x, y)` of size `(width, height)`.
-fn draw_frame<DB: DrawingBackend>(
+fn draw_frame<DB: Canvas>(
     area: &Area<DB>,
     (x, y): (i32, i32),
     (width, height): (u32, u32),
@@ -757,7 +822,7 @@ fn tick_step(length: usize) -> usize {
     }
 }
 
-fn draw_image_with_colorbar<DB: DrawingBackend>(
+fn draw_image_with_colorbar<DB: Canvas>(
     root: &Area<DB>,
     image: &Intensities,
     scale: PixelScale,
@@ -766,7 +831,7 @@ fn draw_image_with_colorbar<DB: DrawingBackend>(
     let (x0, y0) = (coord(layout.image_origin.0), coord(layout.image_origin.1));
     let (width, height) = layout.image_size;
     let zoom = coord(layout.zoom);
-    let label_style = text_style(SMALL_TEXT_SIZE, BLACK);
+    let label_style = text_style::<DB>(SMALL_TEXT_SIZE, BLACK);
     let tick_length = coord(TICK_LENGTH);
 
     let title = format!(
@@ -779,7 +844,7 @@ fn draw_image_with_colorbar<DB: DrawingBackend>(
         &title,
         (title_x, coord(PAD)),
         (HPos::Center, VPos::Top),
-        &text_style(TEXT_SIZE, BLACK),
+        &text_style::<DB>(TEXT_SIZE, BLACK),
     )?;
 
     draw_bitmap(root, (x0, y0), image, layout.zoom, viridis_color)?;
@@ -840,7 +905,7 @@ fn draw_image_with_colorbar<DB: DrawingBackend>(
 }
 
 /// Draws a one-column intensity image `width` pixels wide, each row one pixel high.
-fn draw_gradient<DB: DrawingBackend>(
+fn draw_gradient<DB: Canvas>(
     area: &Area<DB>,
     (x, y): (i32, i32),
     column: &Intensities,
@@ -864,11 +929,31 @@ fn draw_gradient<DB: DrawingBackend>(
 // 2. Image grid
 // ---------------------------------------------------------------------------------------------
 
-/// Images with a caption under each, laid out in rows.
+/// One image of an [`ImageGrid`] with the lines of its caption.
+#[derive(Debug, Clone)]
+struct Tile {
+    image: Intensities,
+    caption: Vec<String>,
+    color: RGBColor,
+}
+
+impl Tile {
+    /// A tile with a one-line black caption.
+    fn named(image: Intensities, caption: String) -> Self {
+        Tile {
+            image,
+            caption: vec![caption],
+            color: BLACK,
+        }
+    }
+}
+
+/// Images with a caption under each, laid out in rows, with an optional title above.
 #[derive(Debug, Clone)]
 struct ImageGrid {
-    tiles: Vec<(Intensities, String)>,
+    tiles: Vec<Tile>,
     columns: usize,
+    title: Option<String>,
 }
 
 /// Cell sizes of an [`ImageGrid`].
@@ -878,13 +963,17 @@ struct GridLayout {
     zoom: u32,
     image_size: (u32, u32),
     cell_size: (u32, u32),
+    /// Height of the title band above the cells, 0 without a title.
+    title_height: u32,
+    /// Width of the widest title line, 0 without a title.
+    title_width: u32,
 }
 
 impl GridLayout {
     fn size(&self) -> (u32, u32) {
         (
-            self.columns as u32 * self.cell_size.0,
-            self.rows as u32 * self.cell_size.1,
+            (self.columns as u32 * self.cell_size.0).max(self.title_width + 2 * PAD),
+            self.title_height + self.rows as u32 * self.cell_size.1,
         )
     }
 
@@ -894,9 +983,14 @@ impl GridLayout {
         let row = (index / self.columns) as u32;
         (
             coord(column * self.cell_size.0),
-            coord(row * self.cell_size.1),
+            coord(self.title_height + row * self.cell_size.1),
         )
     }
+}
+
+/// Distance between the baselines of two caption lines, in pixels.
+fn line_height(size: f64) -> u32 {
+    (size * 1.3).ceil() as u32
 }
 
 impl ImageGrid {
@@ -904,50 +998,94 @@ impl ImageGrid {
         let columns = self.columns.min(self.tiles.len()).max(1);
         let rows = self.tiles.len().div_ceil(columns);
         // All tiles come from one array, so they share one shape.
-        let Some((first, _)) = self.tiles.first() else {
+        let Some(first) = self.tiles.first() else {
             return Err(Error::Plot(
                 "an image grid needs at least one image".to_string(),
             ));
         };
-        let zoom = zoom_for(first, GRID_IMAGE_SIDE);
-        let image_size = (first.cols as u32 * zoom, first.rows as u32 * zoom);
-        let captions: Vec<String> = self
+        let zoom = zoom_for(&first.image, GRID_IMAGE_SIDE);
+        let image_size = (
+            first.image.cols as u32 * zoom,
+            first.image.rows as u32 * zoom,
+        );
+        let lines: Vec<String> = self
             .tiles
             .iter()
-            .map(|(_, caption)| caption.clone())
+            .flat_map(|tile| tile.caption.iter().cloned())
             .collect();
-        let caption_width = max_text_width(&captions, TEXT_SIZE)?;
+        let caption_width = max_text_width(&lines, TEXT_SIZE)?;
+        let caption_lines = self
+            .tiles
+            .iter()
+            .map(|tile| tile.caption.len())
+            .max()
+            .unwrap_or(0) as u32;
         let cell_size = (
             image_size.0.max(caption_width) + 2 * PAD,
-            image_size.1 + text_height(TEXT_SIZE) + 3 * PAD,
+            image_size.1 + caption_lines * line_height(TEXT_SIZE) + 3 * PAD,
         );
+        let (title_width, title_height) = match &self.title {
+            Some(title) => (
+                text_width(title, TITLE_SIZE)?,
+                text_height(TITLE_SIZE) + 2 * PAD,
+            ),
+            None => (0, 0),
+        };
         Ok(GridLayout {
             columns,
             rows,
             zoom,
             image_size,
             cell_size,
+            title_height,
+            title_width,
         })
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<()> {
+    /// Returns the caption lines of each tile, in drawing order.
+    fn captions(&self) -> Vec<String> {
+        self.tiles
+            .iter()
+            .map(|tile| tile.caption.join("\n"))
+            .collect()
+    }
+
+    fn draw<DB: Canvas>(&self, root: &Area<DB>) -> Result<()> {
         let layout = self.layout()?;
-        let caption_style = text_style(TEXT_SIZE, BLACK);
-        for (index, (image, caption)) in self.tiles.iter().enumerate() {
+        if let Some(title) = &self.title {
+            draw_text(
+                root,
+                title,
+                (coord(layout.size().0 / 2), coord(PAD)),
+                (HPos::Center, VPos::Top),
+                &text_style::<DB>(TITLE_SIZE, BLACK),
+            )?;
+        }
+        for (index, tile) in self.tiles.iter().enumerate() {
             let (cell_x, cell_y) = layout.cell_origin(index);
             let image_x = cell_x + coord((layout.cell_size.0 - layout.image_size.0) / 2);
             let image_y = cell_y + coord(PAD);
-            draw_bitmap(root, (image_x, image_y), image, layout.zoom, binary_color)?;
-            draw_frame(root, (image_x, image_y), layout.image_size)?;
-            let caption_x = cell_x + coord(layout.cell_size.0 / 2);
-            let caption_y = image_y + coord(layout.image_size.1 + PAD / 2);
-            draw_text(
+            draw_bitmap(
                 root,
-                caption,
-                (caption_x, caption_y),
-                (HPos::Center, VPos::Top),
-                &caption_style,
+                (image_x, image_y),
+                &tile.image,
+                layout.zoom,
+                binary_color,
             )?;
+            draw_frame(root, (image_x, image_y), layout.image_size)?;
+            let caption_style = text_style::<DB>(TEXT_SIZE, tile.color);
+            let caption_x = cell_x + coord(layout.cell_size.0 / 2);
+            let mut caption_y = image_y + coord(layout.image_size.1 + PAD / 2 + 2);
+            for line in &tile.caption {
+                draw_text(
+                    root,
+                    line,
+                    (caption_x, caption_y),
+                    (HPos::Center, VPos::Top),
+                    &caption_style,
+                )?;
+                caption_y += coord(line_height(TEXT_SIZE));
+            }
         }
         Ok(())
     }
@@ -989,9 +1127,30 @@ pub fn image_grid<P: Pixel, S: AsRef<str>>(
             labels[index],
             class_names.len(),
         )?;
-        tiles.push((image, class_names[class].clone()));
+        tiles.push(Tile::named(image, class_names[class].clone()));
     }
-    Figure::new(Content::ImageGrid(ImageGrid { tiles, columns }))
+    Figure::new(Content::ImageGrid(ImageGrid {
+        tiles,
+        columns,
+        title: None,
+    }))
+}
+
+/// Number of images in the tutorial's grid of training images.
+pub const GRID_COUNT: usize = 25;
+/// Number of columns of the tutorial's grid of training images, so 5 rows of 5.
+pub const GRID_COLUMNS: usize = 5;
+
+/// Draws the tutorial's grid: the first [`GRID_COUNT`] images in rows of [`GRID_COLUMNS`].
+///
+/// # Errors
+/// The errors of [`image_grid`], for example fewer than 25 images.
+pub fn tutorial_image_grid<P: Pixel, S: AsRef<str>>(
+    images: ArrayView3<P>,
+    labels: ArrayView1<u8>,
+    class_names: &[S],
+) -> Result<Figure> {
+    image_grid(images, labels, class_names, GRID_COUNT, GRID_COLUMNS)
 }
 
 fn check_columns(columns: usize) -> Result<()> {
@@ -1032,39 +1191,80 @@ pub fn confidence_bars<S: AsRef<str>>(
     Figure::new(Content::ConfidenceBars(confidences))
 }
 
+/// Text of a bar chart: the tick and class-name size, and whether the chart has its own
+/// title and y-axis label. A prediction panel's chart has neither, because the caption
+/// under the image names the prediction.
+#[derive(Debug, Clone, Copy)]
+struct BarText {
+    size: f64,
+    labelled: bool,
+}
+
 /// Returns the height of a bar chart's x label area, which contains the class names read
-/// upwards, and the width of its y label area.
-fn bar_label_areas(class_names: &[String], text_size: f64) -> Result<(u32, u32)> {
-    let names_height = max_text_width(class_names, text_size)? + TICK_LENGTH + PAD;
-    let values_width = text_width("0.0", text_size)? + TICK_LENGTH + PAD;
+/// upwards, and the width of its y label area, which contains the tick values and, when
+/// labelled, the y-axis label.
+fn bar_label_areas(class_names: &[String], text: BarText) -> Result<(u32, u32)> {
+    let names_height = max_text_width(class_names, text.size)? + TICK_LENGTH + PAD;
+    let mut values_width = text_width("0.0", text.size)? + TICK_LENGTH + PAD;
+    if text.labelled {
+        values_width += text_height(text.size) + PAD / 2;
+    }
     Ok((names_height, values_width))
+}
+
+/// Returns the height of the title band above a labelled bar chart, 0 when unlabelled.
+fn bar_title_height(text: BarText) -> u32 {
+    if text.labelled {
+        text_height(TITLE_SIZE) + PAD
+    } else {
+        0
+    }
 }
 
 /// Returns the size of a bar chart whose plotting area is `plot_size`.
 fn bar_chart_size(
     class_names: &[String],
     plot_size: (u32, u32),
-    text_size: f64,
+    text: BarText,
 ) -> Result<(u32, u32)> {
-    let (names_height, values_width) = bar_label_areas(class_names, text_size)?;
+    let (names_height, values_width) = bar_label_areas(class_names, text)?;
     Ok((
         plot_size.0 + values_width + 2 * PAD,
-        plot_size.1 + names_height + 3 * PAD,
+        plot_size.1 + names_height + 3 * PAD + bar_title_height(text),
     ))
 }
 
 /// Draws the bar chart of `confidences` into `area`, which has the size [`bar_chart_size`] returns.
-fn draw_bar_chart<DB: DrawingBackend>(
+fn draw_bar_chart<DB: Canvas>(
     area: &Area<DB>,
     confidences: &Confidences,
-    text_size: f64,
+    text: BarText,
     plot_size: (u32, u32),
 ) -> Result<()> {
     let class_count = confidences.probabilities.len();
-    let (names_height, values_width) = bar_label_areas(&confidences.class_names, text_size)?;
-    let (width, height) = bar_chart_size(&confidences.class_names, plot_size, text_size)?;
+    let (names_height, values_width) = bar_label_areas(&confidences.class_names, text)?;
+    let (width, height) = bar_chart_size(&confidences.class_names, plot_size, text)?;
     let area = area.clone().shrink((0, 0), (width, height));
-    let label_style = text_style(text_size, BLACK);
+    let label_style = text_style::<DB>(text.size, BLACK);
+
+    let title_height = bar_title_height(text);
+    if text.labelled {
+        let predicted = confidences.predicted_class();
+        let title = format!(
+            "predicted {} {:.0}%, true class {}",
+            confidences.class_names[predicted],
+            100.0 * confidences.probabilities[predicted],
+            confidences.class_names[confidences.true_class]
+        );
+        draw_text(
+            &area,
+            &title,
+            (coord(width / 2), coord(PAD)),
+            (HPos::Center, VPos::Top),
+            &text_style::<DB>(TITLE_SIZE, BLACK),
+        )?;
+    }
+    let area = area.shrink((0, title_height), (width, height - title_height));
 
     let mut chart = ChartBuilder::on(&area)
         .margin(PAD)
@@ -1080,7 +1280,9 @@ fn draw_bar_chart<DB: DrawingBackend>(
         .x_labels(0)
         .y_labels(6)
         .y_label_formatter(&|value| format!("{value:.1}"))
+        .y_desc(if text.labelled { "probability" } else { "" })
         .label_style(label_style.clone())
+        .axis_desc_style(label_style.clone())
         .draw()
         .map_err(plot_error)?;
     chart
@@ -1177,7 +1379,7 @@ impl PredictionGrid {
         let (chart_width, chart_height) = bar_chart_size(
             &first_confidences.class_names,
             PANEL_BARS_PLOT_SIZE,
-            SMALL_TEXT_SIZE,
+            PANEL_BARS_TEXT,
         )?;
         let panel_size = (
             image_column_width + chart_width + PAD,
@@ -1193,7 +1395,7 @@ impl PredictionGrid {
         })
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<()> {
+    fn draw<DB: Canvas>(&self, root: &Area<DB>) -> Result<()> {
         let layout = self.layout()?;
         for (index, (image, confidences)) in self.panels.iter().enumerate() {
             let column = (index % layout.columns) as u32;
@@ -1208,7 +1410,7 @@ impl PredictionGrid {
     }
 }
 
-fn draw_prediction_panel<DB: DrawingBackend>(
+fn draw_prediction_panel<DB: Canvas>(
     panel: &Area<DB>,
     layout: &PanelLayout,
     image: &Intensities,
@@ -1219,9 +1421,9 @@ fn draw_prediction_panel<DB: DrawingBackend>(
     draw_bitmap(panel, (image_x, image_y), image, layout.zoom, binary_color)?;
     draw_frame(panel, (image_x, image_y), layout.image_size)?;
 
-    let caption_style = text_style(TEXT_SIZE, confidences.caption_color());
+    let caption_style = text_style::<DB>(TEXT_SIZE, confidences.caption_color());
     let caption_x = coord(layout.image_column_width / 2);
-    let caption_y = image_y + coord(layout.image_size.1 + PAD / 2);
+    let caption_y = image_y + coord(layout.image_size.1 + PAD / 2 + 2);
     draw_text(
         panel,
         &confidences.caption(),
@@ -1235,7 +1437,7 @@ fn draw_prediction_panel<DB: DrawingBackend>(
         (layout.image_column_width, 0),
         (panel_width - layout.image_column_width, panel_height),
     );
-    draw_bar_chart(&chart, confidences, SMALL_TEXT_SIZE, PANEL_BARS_PLOT_SIZE)
+    draw_bar_chart(&chart, confidences, PANEL_BARS_TEXT, PANEL_BARS_PLOT_SIZE)
 }
 
 /// Draws one image beside the bar chart of its predicted probabilities, like the tutorial's
@@ -1312,502 +1514,28 @@ pub fn prediction_grid<P: Pixel, S: AsRef<str>>(
     Figure::new(Content::PredictionGrid(PredictionGrid { panels, columns }))
 }
 
-// ---------------------------------------------------------------------------------------------
-// 6. Training curves
-// ---------------------------------------------------------------------------------------------
+/// Number of panels in the tutorial's grid of predictions.
+pub const PREDICTION_GRID_COUNT: usize = 15;
+/// Number of panels per row in the tutorial's grid of predictions, so 5 rows of 3.
+pub const PREDICTION_GRID_COLUMNS: usize = 3;
 
-/// Draws the loss and the accuracy per epoch as two charts side by side, with the test
-/// curves when the history has test values.
-///
-/// Accuracies are fractions in [0, 1]. Epochs without a test value are skipped on the test curve.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] for an empty history, an epoch number of 0 or above
-/// [`MAX_EPOCH`], a loss that is NaN or infinite, or an accuracy outside [0, 1].
-pub fn training_curves(history: &History) -> Result<Figure> {
-    if history.epochs.is_empty() {
-        return Err(Error::InvalidArgument {
-            what: "history".to_string(),
-            expected: "at least one epoch".to_string(),
-            found: "no epochs".to_string(),
-        });
-    }
-    for stats in &history.epochs {
-        check_epoch_stats(stats)?;
-    }
-    Figure::new(Content::TrainingCurves(history.epochs.clone()))
-}
-
-fn check_epoch_stats(stats: &EpochStats) -> Result<()> {
-    if !(1..=MAX_EPOCH).contains(&stats.epoch) {
-        return Err(Error::InvalidArgument {
-            what: "epoch number".to_string(),
-            expected: format!("1 to {MAX_EPOCH}"),
-            found: stats.epoch.to_string(),
-        });
-    }
-    let losses = [("loss", Some(stats.loss)), ("test_loss", stats.test_loss)];
-    for (name, loss) in losses {
-        if let Some(loss) = loss.filter(|loss| !loss.is_finite()) {
-            return Err(Error::InvalidArgument {
-                what: format!("{name} of epoch {}", stats.epoch),
-                expected: "a finite number".to_string(),
-                found: loss.to_string(),
-            });
-        }
-    }
-    let accuracies = [
-        ("accuracy", Some(stats.accuracy)),
-        ("test_accuracy", stats.test_accuracy),
-    ];
-    for (name, accuracy) in accuracies {
-        if let Some(accuracy) = accuracy.filter(|accuracy| !(0.0..=1.0).contains(accuracy)) {
-            return Err(Error::InvalidArgument {
-                what: format!("{name} of epoch {}", stats.epoch),
-                expected: "a fraction in [0, 1]".to_string(),
-                found: accuracy.to_string(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// One chart of [`training_curves`]: a metric's train and test values per epoch.
-struct CurveChart<'a> {
-    title: &'a str,
-    train: Vec<(i32, f32)>,
-    test: Vec<(i32, f32)>,
-    y_range: Range<f32>,
-    legend_position: SeriesLabelPosition,
-}
-
-fn draw_training_curves<DB: DrawingBackend>(root: &Area<DB>, epochs: &[EpochStats]) -> Result<()> {
-    let epoch_number = |stats: &EpochStats| i32::try_from(stats.epoch).unwrap_or(i32::MAX);
-    let series = |value: fn(&EpochStats) -> Option<f32>| -> Vec<(i32, f32)> {
-        epochs
-            .iter()
-            .filter_map(|stats| value(stats).map(|value| (epoch_number(stats), value)))
-            .collect()
-    };
-    let last_epoch = epochs.iter().map(epoch_number).max().unwrap_or(1);
-
-    let loss_train = series(|stats| Some(stats.loss));
-    let loss_test = series(|stats| stats.test_loss);
-    let losses = || loss_train.iter().chain(&loss_test).map(|&(_, loss)| loss);
-    let lowest_loss = losses().fold(0.0f32, f32::min);
-    let highest_loss = losses().fold(0.0f32, f32::max);
-    let loss = CurveChart {
-        title: "loss",
-        y_range: lowest_loss * 1.1..(highest_loss * 1.1).max(lowest_loss * 1.1 + 1e-3),
-        train: loss_train,
-        test: loss_test,
-        legend_position: SeriesLabelPosition::UpperRight,
-    };
-
-    let accuracy_train = series(|stats| Some(stats.accuracy));
-    let accuracy_test = series(|stats| stats.test_accuracy);
-    let accuracies = || {
-        accuracy_train
-            .iter()
-            .chain(&accuracy_test)
-            .map(|&(_, accuracy)| accuracy)
-    };
-    let lowest = accuracies().fold(1.0f32, f32::min);
-    let highest = accuracies().fold(0.0f32, f32::max);
-    let y_low = (lowest - 0.05).max(0.0);
-    let y_high = (highest + 0.05).min(1.0).max(y_low + 0.01);
-    let accuracy = CurveChart {
-        title: "accuracy",
-        train: accuracy_train,
-        test: accuracy_test,
-        y_range: y_low..y_high,
-        legend_position: SeriesLabelPosition::LowerRight,
-    };
-
-    let (left, right) = root.split_horizontally(CURVE_CHART_SIZE.0);
-    draw_curve_chart(&left, &loss, last_epoch)?;
-    draw_curve_chart(&right, &accuracy, last_epoch)
-}
-
-fn draw_curve_chart<DB: DrawingBackend>(
-    area: &Area<DB>,
-    curves: &CurveChart,
-    last_epoch: i32,
-) -> Result<()> {
-    let label_style = text_style(SMALL_TEXT_SIZE, BLACK);
-    let mut chart = ChartBuilder::on(area)
-        .caption(curves.title, text_style(TITLE_SIZE, BLACK))
-        .margin(PAD)
-        .x_label_area_size(4 * PAD)
-        .y_label_area_size(6 * PAD)
-        .build_cartesian_2d(0..last_epoch.saturating_add(1), curves.y_range.clone())
-        .map_err(plot_error)?;
-    let epoch_label = |epoch: &i32| {
-        if (1..=last_epoch).contains(epoch) {
-            epoch.to_string()
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .x_desc("epoch")
-        .x_labels((last_epoch as usize + 2).min(12))
-        .x_label_formatter(&epoch_label)
-        .y_labels(6)
-        .y_label_formatter(&|value| format!("{value:.2}"))
-        .label_style(label_style.clone())
-        .axis_desc_style(text_style(SMALL_TEXT_SIZE, BLACK))
-        .draw()
-        .map_err(plot_error)?;
-
-    for (name, points, color) in [
-        ("train", &curves.train, TRAIN_COLOR),
-        ("test", &curves.test, TEST_COLOR),
-    ] {
-        if points.is_empty() {
-            continue;
-        }
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
-            ))
-            .map_err(plot_error)?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&point| Circle::new(point, 3, color.filled())),
-            )
-            .map_err(plot_error)?;
-    }
-    chart
-        .configure_series_labels()
-        .position(curves.legend_position.clone())
-        .label_font(label_style)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(plot_error)
-}
-
-// ---------------------------------------------------------------------------------------------
-// 7. Confusion matrix
-// ---------------------------------------------------------------------------------------------
-
-/// Draws a confusion matrix as a heatmap with the count written in each cell.
-///
-/// `counts` has shape `[classes, classes]`: row `i`, column `j` counts the images of true
-/// class `i` predicted as class `j`, so the diagonal contains the correct predictions. Rows
-/// are labelled "true class" on the left and columns "predicted class" at the bottom.
-/// Cells run from white (0) to dark blue (the largest count).
+/// Draws the tutorial's prediction grid: panels for the first [`PREDICTION_GRID_COUNT`]
+/// images in rows of [`PREDICTION_GRID_COLUMNS`].
 ///
 /// # Errors
-/// - [`Error::Shape`] when `counts` is not square with one row per class name.
-/// - [`Error::InvalidArgument`] for an empty `class_names` or more than [`MAX_CONFUSION_CLASSES`].
-pub fn confusion_matrix<S: AsRef<str>>(
-    counts: ArrayView2<u64>,
-    class_names: &[S],
-) -> Result<Figure> {
-    let class_names = owned_class_names(class_names)?;
-    let class_count = class_names.len();
-    if class_count > MAX_CONFUSION_CLASSES {
-        return Err(Error::InvalidArgument {
-            what: "the number of class names".to_string(),
-            expected: format!("at most {MAX_CONFUSION_CLASSES}"),
-            found: class_count.to_string(),
-        });
-    }
-    if counts.dim() != (class_count, class_count) {
-        return Err(Error::Shape {
-            what: "counts".to_string(),
-            expected: format!("[classes, classes] = [{class_count}, {class_count}]"),
-            found: format!("{:?}", counts.shape()),
-        });
-    }
-    let counts = counts.outer_iter().map(|row| row.to_vec()).collect();
-    Figure::new(Content::ConfusionMatrix {
-        counts,
-        class_names,
-    })
-}
-
-/// Positions of the parts of a confusion matrix.
-struct ConfusionLayout {
-    /// Top-left corner of the first cell.
-    origin: (u32, u32),
-    /// Side of one cell.
-    cell: u32,
-    /// Side of the whole matrix.
-    side: u32,
-    /// Height of the column names under the matrix.
-    names_height: u32,
-}
-
-impl ConfusionLayout {
-    /// Lays out the matrix, with cells wide enough for the widest count.
-    fn new(counts: &[Vec<u64>], class_names: &[String]) -> Result<Self> {
-        let largest = counts.iter().flatten().copied().max().unwrap_or(0);
-        let count_width = text_width(&largest.to_string(), SMALL_TEXT_SIZE)?;
-        let cell = CONFUSION_CELL_SIDE.max(count_width + PAD);
-        let names_width = max_text_width(class_names, SMALL_TEXT_SIZE)? + TICK_LENGTH + PAD;
-        let axis_title_height = text_height(TEXT_SIZE) + PAD;
-        Ok(ConfusionLayout {
-            origin: (PAD + axis_title_height + names_width, 2 * PAD),
-            cell,
-            side: class_names.len() as u32 * cell,
-            names_height: names_width,
-        })
-    }
-
-    fn size(&self) -> (u32, u32) {
-        let axis_title_height = text_height(TEXT_SIZE) + PAD;
-        (
-            self.origin.0 + self.side + 2 * PAD,
-            self.origin.1 + self.side + self.names_height + axis_title_height + PAD,
-        )
-    }
-}
-
-/// Maps a count's fraction of the largest count to a color from white to dark blue.
-fn heatmap_color(fraction: f64) -> RGBColor {
-    let RGBColor(red, green, blue) = HEATMAP_MAX_COLOR;
-    let mix = |channel: u8| (255.0 - fraction * (255.0 - f64::from(channel))).round() as u8;
-    RGBColor(mix(red), mix(green), mix(blue))
-}
-
-fn draw_confusion_matrix<DB: DrawingBackend>(
-    root: &Area<DB>,
-    counts: &[Vec<u64>],
-    class_names: &[String],
-) -> Result<()> {
-    let layout = ConfusionLayout::new(counts, class_names)?;
-    let (x0, y0) = (coord(layout.origin.0), coord(layout.origin.1));
-    let cell = coord(layout.cell);
-    let side = coord(layout.side);
-    let largest = counts.iter().flatten().copied().max().unwrap_or(0).max(1);
-    let label_style = text_style(SMALL_TEXT_SIZE, BLACK);
-    let tick_length = coord(TICK_LENGTH);
-
-    for (true_class, row) in counts.iter().enumerate() {
-        for (predicted_class, &count) in row.iter().enumerate() {
-            let x = x0 + coord(predicted_class as u32) * cell;
-            let y = y0 + coord(true_class as u32) * cell;
-            let fraction = count as f64 / largest as f64;
-            let rectangle = Rectangle::new(
-                [(x, y), (x + cell, y + cell)],
-                heatmap_color(fraction).filled(),
-            );
-            root.draw(&rectangle).map_err(plot_error)?;
-            let text_color = if fraction > 0.5 { WHITE } else { BLACK };
-            let center = (x + cell / 2, y + cell / 2);
-            draw_text(
-                root,
-                &count.to_string(),
-                center,
-                (HPos::Center, VPos::Center),
-                &text_style(SMALL_TEXT_SIZE, text_color),
-            )?;
-        }
-    }
-    draw_frame(root, (x0, y0), (layout.side, layout.side))?;
-
-    // Row names at the left, column names under the matrix read upwards.
-    let column_style = label_style.transform(FontTransform::Rotate270);
-    for (class, name) in class_names.iter().enumerate() {
-        let middle = coord(class as u32) * cell + cell / 2;
-        let row_tick =
-            PathElement::new([(x0 - tick_length, y0 + middle), (x0, y0 + middle)], BLACK);
-        root.draw(&row_tick).map_err(plot_error)?;
-        draw_text(
-            root,
-            name,
-            (x0 - tick_length - 3, y0 + middle),
-            (HPos::Right, VPos::Center),
-            &label_style,
-        )?;
-        let bottom = y0 + side;
-        let column_tick = PathElement::new(
-            [(x0 + middle, bottom), (x0 + middle, bottom + tick_length)],
-            BLACK,
-        );
-        root.draw(&column_tick).map_err(plot_error)?;
-        draw_text(
-            root,
-            name,
-            (x0 + middle, bottom + tick_length + 3),
-            (HPos::Right, VPos::Center),
-            &column_style,
-        )?;
-    }
-
-    let axis_style = text_style(TEXT_SIZE, BLACK);
-    let predicted_y = y0 + side + coord(layout.names_height + PAD / 2);
-    draw_text(
-        root,
-        "predicted class",
-        (x0 + side / 2, predicted_y),
-        (HPos::Center, VPos::Top),
-        &axis_style,
-    )?;
-    let true_style = axis_style.transform(FontTransform::Rotate270);
-    draw_text(
-        root,
-        "true class",
-        (coord(PAD), y0 + side / 2),
-        (HPos::Center, VPos::Top),
-        &true_style,
-    )?;
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// 8. Class means and pixel histogram
-// ---------------------------------------------------------------------------------------------
-
-/// Draws the mean image of each class in a grid of 5 columns, with the class name and its
-/// number of images under each.
-///
-/// `images` has shape `[n, rows, cols]` with `u8` pixels in 0..=255 or `f32` pixels in [0, 1],
-/// and `labels` has one class index per image. The means use matplotlib's "binary" color map,
-/// as in [`image_grid`]. A class without images shows as a blank image.
-///
-/// # Errors
-/// - [`Error::Shape`] when `labels` and `images` differ in length.
-/// - [`Error::InvalidArgument`] for no images, an empty `class_names`, more than
-///   [`MAX_GRID_IMAGES`] classes, or a label without a class name.
-/// - The errors of [`image_with_colorbar`] for an invalid image.
-pub fn class_mean_images<P: Pixel, S: AsRef<str>>(
+/// The errors of [`prediction_grid`], for example fewer than 15 images.
+pub fn tutorial_prediction_grid<P: Pixel, S: AsRef<str>>(
     images: ArrayView3<P>,
+    probabilities: ArrayView2<f32>,
     labels: ArrayView1<u8>,
     class_names: &[S],
 ) -> Result<Figure> {
-    const COLUMNS: usize = 5;
-    let class_names = owned_class_names(class_names)?;
-    let image_count = images.len_of(Axis(0));
-    check_label_count(labels.len(), image_count)?;
-    check_not_empty(image_count)?;
-    if class_names.len() > MAX_GRID_IMAGES {
-        return Err(Error::InvalidArgument {
-            what: "the number of class names".to_string(),
-            expected: format!("at most {MAX_GRID_IMAGES}"),
-            found: class_names.len().to_string(),
-        });
-    }
-
-    let (_, rows, cols) = images.dim();
-    let mut sums = vec![vec![0.0f64; rows * cols]; class_names.len()];
-    let mut class_sizes = vec![0usize; class_names.len()];
-    for (index, image) in images.outer_iter().enumerate() {
-        check_image(&format!("images[{index}]"), image)?;
-        let class = check_label(
-            &format!("labels[{index}]"),
-            labels[index],
-            class_names.len(),
-        )?;
-        class_sizes[class] += 1;
-        for (sum, pixel) in sums[class].iter_mut().zip(image.iter()) {
-            *sum += f64::from(pixel.intensity().unwrap_or(0.0));
-        }
-    }
-
-    let tiles = sums
-        .into_iter()
-        .zip(&class_sizes)
-        .zip(&class_names)
-        .map(|((sum, &size), name)| {
-            let divisor = size.max(1) as f64;
-            let values = sum
-                .into_iter()
-                .map(|total| (total / divisor) as f32)
-                .collect();
-            (
-                Intensities { rows, cols, values },
-                format!("{name}, n={size}"),
-            )
-        })
-        .collect();
-    Figure::new(Content::ImageGrid(ImageGrid {
-        tiles,
-        columns: COLUMNS,
-    }))
-}
-
-/// Draws a histogram of all pixel values of `images`, with a logarithmic count axis.
-///
-/// `images` has shape `[n, rows, cols]` with `u8` pixels in 0..=255 or `f32` pixels in
-/// [0, 1]. The 32 bins span the pixel type's whole range, so for `u8` each bin covers 8
-/// values. The count axis is logarithmic so that the many background pixels (value 0) do
-/// not flatten the other bins.
-///
-/// # Errors
-/// - [`Error::InvalidArgument`] when there are no images.
-/// - The errors of [`image_with_colorbar`] for an invalid image.
-pub fn pixel_histogram<P: Pixel>(images: ArrayView3<P>) -> Result<Figure> {
-    let image_count = images.len_of(Axis(0));
-    check_not_empty(image_count)?;
-    let mut bins = vec![0u64; HISTOGRAM_BINS];
-    for (index, image) in images.outer_iter().enumerate() {
-        check_image(&format!("images[{index}]"), image)?;
-        for pixel in image.iter() {
-            let intensity = pixel.intensity().unwrap_or(0.0);
-            let bin = ((intensity * HISTOGRAM_BINS as f32) as usize).min(HISTOGRAM_BINS - 1);
-            bins[bin] += 1;
-        }
-    }
-    Figure::new(Content::PixelHistogram {
-        bins,
-        scale: PixelScale::of::<P>(),
-        image_count,
-    })
-}
-
-fn draw_pixel_histogram<DB: DrawingBackend>(
-    root: &Area<DB>,
-    bins: &[u64],
-    scale: PixelScale,
-    image_count: usize,
-) -> Result<()> {
-    let largest = bins.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let bin_width = scale.max / bins.len() as f32;
-    let title = format!(
-        "pixel values of {image_count} images ({}, 0 to {})",
-        scale.dtype, scale.max
-    );
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, text_style(TITLE_SIZE, BLACK))
-        .margin(PAD)
-        .x_label_area_size(4 * PAD)
-        .y_label_area_size(9 * PAD)
-        .build_cartesian_2d(0f32..scale.max, (0.5f64..largest * 2.0).log_scale())
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .x_desc("pixel value")
-        .y_desc("pixels (log scale)")
-        .x_labels(scale.ticks().len())
-        .x_label_formatter(&|value| scale.format(*value))
-        .y_label_formatter(&|value| format!("{value:.0}"))
-        .label_style(text_style(SMALL_TEXT_SIZE, BLACK))
-        .axis_desc_style(text_style(SMALL_TEXT_SIZE, BLACK))
-        .draw()
-        .map_err(plot_error)?;
-    chart
-        .draw_series(bins.iter().enumerate().filter(|(_, &count)| count > 0).map(
-            |(bin, &count)| {
-                let left = bin as f32 * bin_width;
-                Rectangle::new(
-                    [(left, 0.5), (left + bin_width, count as f64)],
-                    TRAIN_COLOR.filled(),
-                )
-            },
-        ))
-        .map_err(plot_error)?;
-    Ok(())
+    prediction_grid(
+        images,
+        probabilities,
+        labels,
+        class_names,
+        PREDICTION_GRID_COUNT,
+        PREDICTION_GRID_COLUMNS,
+    )
 }

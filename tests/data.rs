@@ -106,7 +106,18 @@ fn fashion_loader_rejects_small_counts() {
     let dir = scratch_dir("small_counts");
     write_small_dataset(&dir);
     let err = load_data_from(&dir).unwrap_err();
-    assert!(matches!(err, Error::Shape { .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            Error::WrongCount {
+                expected: 60_000,
+                found: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains(TRAIN_IMAGES_FILE), "{err}");
 }
 
 #[test]
@@ -143,6 +154,7 @@ fn html_page_under_gz_name_is_rejected() {
     );
     let err = read_idx_images(&path).unwrap_err();
     assert!(matches!(err, Error::BadMagic { .. }), "{err}");
+    assert!(err.to_string().contains("HTML page"), "{err}");
 }
 
 #[test]
@@ -256,4 +268,203 @@ fn checksum_mismatch_names_the_file() {
 fn numpy_shape_formats_like_numpy() {
     assert_eq!(numpy_shape(&[60_000, 28, 28]), "(60000, 28, 28)");
     assert_eq!(numpy_shape(&[10_000]), "(10000,)");
+}
+
+/// Reference values from numpy on the files of `dataset-fashion-mnist`:
+/// `x = train_images[0]; x.min(), x.max(), round(x.mean(), 4)` gives `0, 255, 97.2538`.
+#[test]
+fn real_first_image_statistics() {
+    let dataset = load_data().expect("Fashion-MNIST must be installed: run `make data`");
+    let stats = pixel_stats(dataset.train_images.index_axis(ndarray::Axis(0), 0)).unwrap();
+    assert_eq!(stats.min, 0);
+    assert_eq!(stats.max, 255);
+    assert!((stats.mean - 97.2538).abs() < 5e-5, "mean {}", stats.mean);
+    assert_eq!(
+        CLASS_NAMES[usize::from(dataset.train_labels[0])],
+        "Ankle boot"
+    );
+}
+
+#[test]
+fn real_dataset_summary_counts() {
+    let dataset = load_data().expect("Fashion-MNIST must be installed: run `make data`");
+    let summary = dataset.summary();
+    assert_eq!(summary.train_count, 60_000);
+    assert_eq!(summary.test_count, 10_000);
+    assert_eq!(summary.train_class_counts, vec![6_000; 10]);
+    assert_eq!(summary.test_class_counts, vec![1_000; 10]);
+    let train = summary.train_pixels.unwrap();
+    assert_eq!((train.min, train.max), (0, 255));
+    let test = summary.test_pixels.unwrap();
+    assert_eq!((test.min, test.max), (0, 255));
+}
+
+#[test]
+fn other_mnist_format_dataset_loads() {
+    // Five classes of 8x6 images: the generic reader takes the size from the headers.
+    let dir = scratch_dir("other_format");
+    write(&dir, TRAIN_IMAGES_FILE, &images_bytes(4, 8, 6, 4 * 48));
+    write(&dir, TRAIN_LABELS_FILE, &labels_bytes(&[4, 0, 1, 4]));
+    write(
+        &dir,
+        TEST_IMAGES_FILE,
+        &gzip(&images_bytes(2, 8, 6, 2 * 48)),
+    );
+    write(&dir, TEST_LABELS_FILE, &labels_bytes(&[2, 3]));
+    let names: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+    let dataset = load_mnist_format(&dir, &names, None).unwrap();
+    assert_eq!(dataset.train_images.shape(), &[4, 8, 6]);
+    assert_eq!(dataset.test_images.shape(), &[2, 8, 6]);
+    assert_eq!(dataset.test_images[[1, 0, 0]], 48);
+    let summary = dataset.summary();
+    assert_eq!(summary.train_class_counts, vec![1, 1, 0, 0, 2]);
+    assert_eq!(summary.test_class_counts, vec![0, 0, 1, 1, 0]);
+}
+
+#[test]
+fn fashion_loader_rejects_other_image_size() {
+    let dir = scratch_dir("fashion_size");
+    write(&dir, TRAIN_IMAGES_FILE, &images_bytes(3, 8, 6, 3 * 48));
+    write(&dir, TRAIN_LABELS_FILE, &labels_bytes(&[9, 0, 3]));
+    write(&dir, TEST_IMAGES_FILE, &images_bytes(2, 28, 28, 2 * 784));
+    write(&dir, TEST_LABELS_FILE, &labels_bytes(&[1, 2]));
+    let err = load_data_from(&dir).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BadImageSize {
+                expected_rows: 28,
+                expected_cols: 28,
+                found_rows: 8,
+                found_cols: 6,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn label_beyond_class_count_is_rejected() {
+    let dir = scratch_dir("label_classes");
+    write_small_dataset(&dir);
+    let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let err = load_mnist_format(&dir, &names, None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LabelOutOfRange {
+                index: 0,
+                value: 9,
+                max: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_class_names_is_rejected() {
+    let dir = scratch_dir("no_classes");
+    write_small_dataset(&dir);
+    let err = load_mnist_format(&dir, &[], None).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+}
+
+#[test]
+fn raw_file_named_gz_is_read() {
+    let dir = scratch_dir("raw_as_gz");
+    let path = write(&dir, "labels.gz", &labels_bytes(&[3, 1]));
+    assert_eq!(read_idx_labels(&path).unwrap().to_vec(), vec![3, 1]);
+}
+
+#[test]
+fn gzip_with_extra_bytes_is_rejected() {
+    let dir = scratch_dir("gzip_long");
+    let mut bytes = images_bytes(2, 28, 28, 2 * 784);
+    bytes.extend_from_slice(&[0; 100]);
+    let path = write(&dir, "images.gz", &gzip(&bytes));
+    let err = read_idx_images(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::WrongLength { expected, found, .. } if expected == 16 + 2 * 784 && found == 16 + 2 * 784 + 100),
+        "{err}"
+    );
+}
+
+#[test]
+fn gzip_shorter_than_header_is_rejected() {
+    let dir = scratch_dir("gzip_short");
+    let bytes = images_bytes(2, 28, 28, 0);
+    let path = write(&dir, "images.gz", &gzip(&bytes[..10]));
+    let err = read_idx_images(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::WrongLength {
+                expected: 16,
+                found: 10,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn huge_header_count_fails_without_allocating() {
+    // The header promises 4 billion 65535x65535 images; the reader must compare with the
+    // real length instead of allocating what the header claims.
+    let dir = scratch_dir("huge_count");
+    let bytes = images_bytes(u32::MAX, 65_535, 65_535, 10);
+    let raw = write(&dir, "images", &bytes);
+    let err = read_idx_images(&raw).unwrap_err();
+    assert!(matches!(err, Error::WrongLength { found: 26, .. }), "{err}");
+    let gz = write(&dir, "images.gz", &gzip(&bytes));
+    let err = read_idx_images(&gz).unwrap_err();
+    assert!(matches!(err, Error::WrongLength { found: 26, .. }), "{err}");
+}
+
+#[test]
+fn empty_file_is_rejected() {
+    let dir = scratch_dir("empty_file");
+    let path = write(&dir, "labels", b"");
+    let err = read_idx_labels(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::WrongLength {
+                expected: 8,
+                found: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn float_idx_magic_is_explained() {
+    let dir = scratch_dir("float_magic");
+    let mut bytes = images_bytes(1, 2, 2, 4);
+    bytes[2] = 0x0d;
+    let path = write(&dir, "images", &bytes);
+    let err = read_idx_images(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::BadMagic {
+                found: 0x0000_0d03,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("32-bit float"), "{err}");
+}
+
+#[test]
+fn pixel_stats_of_empty_array_is_none() {
+    let empty = ndarray::Array3::<u8>::zeros((0, 28, 28));
+    assert_eq!(pixel_stats(&empty), None);
 }

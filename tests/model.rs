@@ -228,3 +228,69 @@ fn loading_bad_weights_keeps_model() {
 
     assert_eq!(predict(&model, images.view()).unwrap(), before);
 }
+
+#[test]
+fn logits_of_1e4_keep_loss_finite() {
+    // Output biases of ±1e4 give logits near ±1e4. Softmax and cross-entropy work on
+    // logits shifted by their maximum, so neither overflows and training goes on.
+    let (images, labels) = small_training_set(64);
+    let mut model = Model::new(0);
+    let biases: Vec<f32> = (0..10)
+        .map(|class| if class % 2 == 0 { 1e4 } else { -1e4 })
+        .collect();
+    model.net.2.bias.copy_from(&biases);
+    let logits = model.logits(images.view()).unwrap();
+    assert!(logits.iter().any(|&value| value > 9e3));
+    assert!(logits.iter().any(|&value| value < -9e3));
+
+    let probabilities = predict(&model, images.view()).unwrap();
+    for row in probabilities.rows() {
+        assert!(row.iter().all(|p| p.is_finite()), "{row}");
+        assert!((row.sum() - 1.0).abs() < 1e-5, "row sums to {}", row.sum());
+    }
+    let before = evaluate(&model, images.view(), labels.view()).unwrap();
+    assert!(
+        before.loss.is_finite() && before.loss > 1e3,
+        "{}",
+        before.loss
+    );
+
+    let config = TrainConfig {
+        epochs: 1,
+        ..TrainConfig::default()
+    };
+    let history = train(&mut model, &config, images.view(), labels.view(), None).unwrap();
+    assert!(
+        history.epochs[0].loss.is_finite(),
+        "{}",
+        history.epochs[0].loss
+    );
+}
+
+#[test]
+fn nonfinite_loss_restores_weights_of_last_finite_loss() {
+    // With a learning rate of 1e38 the first update already makes weights of about
+    // 1e38, so the second batch's loss is infinite or NaN and the weights before the
+    // first update must come back.
+    let (images, labels) = small_training_set(64);
+    let config = TrainConfig {
+        epochs: 1,
+        learning_rate: 1e38,
+        ..TrainConfig::default()
+    };
+    let mut model = Model::new(0);
+    let before = model.logits(images.view()).unwrap();
+    let err = train(&mut model, &config, images.view(), labels.view(), None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NonFiniteLoss {
+                epoch: 1,
+                batch: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(model.logits(images.view()).unwrap(), before);
+}

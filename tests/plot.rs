@@ -1,10 +1,12 @@
 //! Figures: what a reader sees (pixel positions, text colors, cell positions), input checks
 //! and output sizes.
 
+use fashion_mnist::evaluate::confusion_counts;
 use fashion_mnist::plot::{
-    class_mean_images, confidence_bars, confusion_matrix, image_grid, image_with_colorbar,
-    pixel_histogram, prediction_grid, prediction_panel, training_curves, Figure, BAR_COLOR,
-    CORRECT_COLOR, WRONG_COLOR,
+    class_mean_images, confidence_bars, confident_mistakes, confusion_matrix, image_grid,
+    image_with_colorbar, pixel_histogram, prediction_grid, prediction_panel, training_curves,
+    tutorial_image_grid, tutorial_prediction_grid, Figure, BAR_COLOR, CORRECT_COLOR, GRID_COLUMNS,
+    GRID_COUNT, PREDICTION_GRID_COLUMNS, PREDICTION_GRID_COUNT, WRONG_COLOR,
 };
 use fashion_mnist::train::{EpochStats, History};
 use fashion_mnist::Error;
@@ -232,6 +234,29 @@ fn grid_puts_row_0_col_0_top_left() {
     assert!(!dark.is_empty(), "the bright pixel is not drawn");
     assert!(
         dark.iter().all(|&(x, _)| x < width / 4),
+        "dark pixels {dark:?} not at the left"
+    );
+    assert!(
+        dark.iter().all(|&(_, y)| y < height / 4),
+        "dark pixels {dark:?} not at the top"
+    );
+}
+
+#[test]
+fn panel_puts_row_0_col_0_top_left() {
+    let image = one_bright_pixel_u8(0, 0);
+    let probabilities = Array1::from_elem(10, 0.1f32);
+    let figure = prediction_panel(image.view(), probabilities.view(), 0, &CLASS_NAMES).unwrap();
+    let rendered = decode(&figure);
+    let (width, height) = rendered.dimensions();
+    // The image column is the left third; black there is the bright pixel, as the caption is green.
+    let dark: Vec<(u32, u32)> = pixels_of_color(&rendered, RGBColor(0, 0, 0))
+        .into_iter()
+        .filter(|&(x, y)| x < width / 3 && y < height / 2)
+        .collect();
+    assert!(!dark.is_empty(), "the bright pixel is not drawn");
+    assert!(
+        dark.iter().all(|&(x, _)| x < width / 8),
         "dark pixels {dark:?} not at the left"
     );
     assert!(
@@ -484,6 +509,334 @@ fn confusion_names_rows_and_columns() {
     let predicted_axis = find_text(&texts, "predicted class");
     assert!(true_axis.x < find_text(&texts, "T-shirt/top").x);
     assert!(predicted_axis.y > find_text(&texts, "1099").y);
+}
+
+#[test]
+fn grid_of_real_images_names_their_labels() {
+    let dataset = fashion_mnist::data::load_data().expect("Fashion-MNIST is installed");
+    let figure = tutorial_image_grid(
+        dataset.train_images.view(),
+        dataset.train_labels.view(),
+        &CLASS_NAMES,
+    )
+    .unwrap();
+    let captions = figure.captions();
+    // Labels of the first ten training images, from the Fashion-MNIST training file.
+    let first_labels = [9, 0, 0, 3, 0, 2, 7, 2, 5, 5];
+    let expected: Vec<&str> = first_labels
+        .iter()
+        .map(|&label| CLASS_NAMES[label])
+        .collect();
+    assert_eq!(captions.len(), 25);
+    assert_eq!(captions[..10], expected[..]);
+    for (index, caption) in captions.iter().enumerate() {
+        let label = usize::from(dataset.train_labels[index]);
+        assert_eq!(caption, CLASS_NAMES[label], "caption of image {index}");
+    }
+
+    // The SVG draws the same captions, in reading order: left to right, then top to bottom.
+    let svg = figure.to_svg().unwrap();
+    let mut drawn: Vec<SvgText> = svg_texts(&svg);
+    drawn.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    let drawn: Vec<String> = drawn.into_iter().map(|text| text.content).collect();
+    assert_eq!(drawn, captions);
+}
+
+#[test]
+fn prediction_grid_captions_follow_images() {
+    let images = random_images(4, 30);
+    let mut probabilities = Array2::from_elem((4, 10), 0.02f32);
+    for (row, class) in [3usize, 7, 1, 9].into_iter().enumerate() {
+        probabilities[[row, class]] = 0.82;
+    }
+    let labels = Array1::from_vec(vec![3u8, 2, 1, 9]);
+    let figure = prediction_grid(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+        4,
+        2,
+    )
+    .unwrap();
+    assert_eq!(
+        figure.captions(),
+        [
+            "Dress 82% (Dress)",
+            "Sneaker 82% (Pullover)",
+            "Trouser 82% (Trouser)",
+            "Ankle boot 82% (Ankle boot)"
+        ]
+    );
+}
+
+#[test]
+fn tutorial_grids_use_default_layout() {
+    let images = random_images(25, 31);
+    let labels = Array1::from_shape_fn(25, |index| (index % 10) as u8);
+    let default = tutorial_image_grid(images.view(), labels.view(), &CLASS_NAMES).unwrap();
+    let explicit = image_grid(images.view(), labels.view(), &CLASS_NAMES, 25, 5).unwrap();
+    assert_eq!((GRID_COUNT, GRID_COLUMNS), (25, 5));
+    assert_eq!(default.size(), explicit.size());
+    assert_eq!(default.captions().len(), 25);
+
+    let probabilities = random_probabilities(25, 32);
+    let default = tutorial_prediction_grid(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+    )
+    .unwrap();
+    let explicit = prediction_grid(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+        15,
+        3,
+    )
+    .unwrap();
+    assert_eq!((PREDICTION_GRID_COUNT, PREDICTION_GRID_COLUMNS), (15, 3));
+    assert_eq!(default.size(), explicit.size());
+    assert_eq!(default.captions().len(), 15);
+}
+
+#[test]
+fn bars_have_title_and_axis_label() {
+    let mut probabilities = Array1::from_elem(10, 0.02f32);
+    probabilities[3] = 0.82;
+    let svg = confidence_bars(probabilities.view(), 1, &CLASS_NAMES)
+        .unwrap()
+        .to_svg()
+        .unwrap();
+    let texts = svg_texts(&svg);
+    let title = find_text(&texts, "predicted Dress 82%, true class Trouser");
+    let axis = find_text(&texts, "probability");
+    let one = find_text(&texts, "1.0");
+    assert!(title.y < one.y, "the title is not above the chart");
+    assert!(axis.x < one.x, "the y-axis label is not left of the ticks");
+}
+
+#[test]
+fn confusion_of_known_predictions_fills_cells() {
+    // Three classes; the (true, predicted) pairs give the counts
+    //   true 0: predicted 0 twice, 2 once
+    //   true 1: predicted 1 once
+    //   true 2: predicted 0 three times, 2 once
+    let true_labels = Array1::from_vec(vec![0u8, 0, 0, 1, 2, 2, 2, 2]);
+    let predicted = Array1::from_vec(vec![0u8, 0, 2, 1, 0, 0, 0, 2]);
+    let counts = confusion_counts(true_labels.view(), predicted.view(), 3).unwrap();
+    let expected = [[2u64, 0, 1], [0, 1, 0], [3, 0, 1]];
+    let names = ["T-shirt/top", "Trouser", "Pullover"];
+    let svg = confusion_matrix(counts.view(), &names)
+        .unwrap()
+        .to_svg()
+        .unwrap();
+    let texts = svg_texts(&svg);
+
+    // Each name labels a row (left of the matrix) and a column (under it).
+    let row_y = |name: &str| {
+        texts
+            .iter()
+            .filter(|text| text.content == name)
+            .map(|text| text.y)
+            .fold(f64::MAX, f64::min)
+    };
+    let column_x = |name: &str| {
+        texts
+            .iter()
+            .filter(|text| text.content == name)
+            .map(|text| text.x)
+            .fold(f64::MIN, f64::max)
+    };
+    for (true_class, row) in expected.iter().enumerate() {
+        for (predicted_class, &count) in row.iter().enumerate() {
+            let (x, y) = (column_x(names[predicted_class]), row_y(names[true_class]));
+            let cell = texts
+                .iter()
+                .find(|text| text.x == x && text.y == y)
+                .unwrap_or_else(|| panic!("no count in cell ({true_class}, {predicted_class})"));
+            assert_eq!(
+                cell.content,
+                count.to_string(),
+                "cell of true class {true_class}, predicted class {predicted_class}"
+            );
+        }
+    }
+    let title = texts
+        .iter()
+        .find(|text| text.content.contains("row = true class"))
+        .expect("a title that says how to read the matrix");
+    assert!(title.content.contains("column = predicted class"));
+    assert!(title.content.starts_with("8 images"));
+}
+
+/// Probabilities of six images over 10 classes and their labels: images 1, 3 and 4 are
+/// wrong with confidences 0.6, 0.9 and 0.75; the others are right.
+fn mistakes_fixture() -> (Array2<f32>, Array1<u8>) {
+    let predictions = [
+        (0usize, 0.9f32),
+        (5, 0.6),
+        (2, 0.8),
+        (7, 0.9),
+        (8, 0.75),
+        (9, 0.5),
+    ];
+    let mut probabilities = Array2::zeros((6, 10));
+    for (row, &(class, confidence)) in predictions.iter().enumerate() {
+        probabilities.row_mut(row).fill((1.0 - confidence) / 9.0);
+        probabilities[[row, class]] = confidence;
+    }
+    let labels = Array1::from_vec(vec![0u8, 6, 2, 9, 1, 9]);
+    (probabilities, labels)
+}
+
+#[test]
+fn mistakes_show_most_confident_first() {
+    let images = random_images(6, 33);
+    let (probabilities, labels) = mistakes_fixture();
+    let figure = confident_mistakes(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+        2,
+    )
+    .unwrap();
+    assert_eq!(
+        figure.captions(),
+        [
+            "Sneaker 90%\ntrue: Ankle boot\nimage 3",
+            "Bag 75%\ntrue: Trouser\nimage 4"
+        ]
+    );
+    let svg = figure.to_svg().unwrap();
+    let texts = svg_texts(&svg);
+    assert_eq!(
+        find_text(&texts, "Sneaker 90%").fill,
+        svg_color(WRONG_COLOR)
+    );
+    assert_eq!(
+        find_text(&texts, "true: Ankle boot").fill,
+        svg_color(WRONG_COLOR)
+    );
+    assert!(texts.iter().any(|text| text
+        .content
+        .starts_with("2 most confident of 3 wrong predictions")));
+}
+
+#[test]
+fn mistakes_show_all_when_fewer_than_count() {
+    let images = random_images(6, 34);
+    let (probabilities, labels) = mistakes_fixture();
+    let figure = confident_mistakes(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+        25,
+    )
+    .unwrap();
+    let captions = figure.captions();
+    assert_eq!(captions.len(), 3);
+    assert!(captions[2].ends_with("image 1"), "{captions:?}");
+}
+
+#[test]
+fn mistakes_reject_all_right() {
+    let images = random_images(6, 35);
+    let (probabilities, _) = mistakes_fixture();
+    let labels = Array1::from_vec(vec![0u8, 5, 2, 7, 8, 9]);
+    let error = confident_mistakes(
+        images.view(),
+        probabilities.view(),
+        labels.view(),
+        &CLASS_NAMES,
+        5,
+    )
+    .unwrap_err();
+    assert!(matches!(error, Error::InvalidArgument { .. }), "{error:?}");
+}
+
+#[test]
+fn mistakes_reject_bad_inputs() {
+    let images = random_images(6, 36);
+    let (probabilities, labels) = mistakes_fixture();
+    let call = |probabilities: &Array2<f32>, labels: &Array1<u8>, count: usize| {
+        confident_mistakes(
+            images.view(),
+            probabilities.view(),
+            labels.view(),
+            &CLASS_NAMES,
+            count,
+        )
+    };
+    assert!(matches!(
+        call(&probabilities, &labels, 0),
+        Err(Error::InvalidArgument { .. })
+    ));
+
+    let mut nan = probabilities.clone();
+    nan[[2, 4]] = f32::NAN;
+    let error = call(&nan, &labels, 5).unwrap_err();
+    assert!(error.to_string().contains("probabilities[2, 4]"), "{error}");
+
+    let short_labels = Array1::from_vec(vec![0u8; 5]);
+    assert!(matches!(
+        call(&probabilities, &short_labels, 5),
+        Err(Error::Shape { .. })
+    ));
+
+    let narrow = probabilities.slice(ndarray::s![.., ..9]).to_owned();
+    assert!(matches!(
+        call(&narrow, &labels, 5),
+        Err(Error::Shape { .. })
+    ));
+
+    let mut bad_label = labels.clone();
+    bad_label[5] = 10;
+    let error = call(&probabilities, &bad_label, 5).unwrap_err();
+    assert!(error.to_string().contains("labels[5]"), "{error}");
+
+    let no_images = Array3::<u8>::zeros((0, 28, 28));
+    let result = confident_mistakes(
+        no_images.view(),
+        Array2::<f32>::zeros((0, 10)).view(),
+        Array1::<u8>::zeros(0).view(),
+        &CLASS_NAMES,
+        5,
+    );
+    assert!(matches!(result, Err(Error::InvalidArgument { .. })));
+}
+
+#[test]
+fn png_text_matches_svg_text() {
+    // The PNG's text is drawn from the SVG's: a red caption in the SVG is red ink in the PNG,
+    // in the same part of the figure.
+    let image = Array2::<u8>::zeros((28, 28));
+    let mut probabilities = Array1::from_elem(10, 0.02f32);
+    probabilities[3] = 0.82;
+    let figure = prediction_panel(image.view(), probabilities.view(), 1, &CLASS_NAMES).unwrap();
+    let texts = svg_texts(&figure.to_svg().unwrap());
+    let caption = find_text(&texts, "Dress 82% (Trouser)");
+    let red = pixels_of_color(&decode(&figure), WRONG_COLOR);
+    let red_caption: Vec<&(u32, u32)> = red
+        .iter()
+        .filter(|&&(x, y)| {
+            (f64::from(y) - caption.y).abs() < 20.0 && f64::from(x) < 2.0 * caption.x
+        })
+        .collect();
+    assert!(
+        !red_caption.is_empty(),
+        "no red caption ink near the SVG caption"
+    );
+    let top = red_caption.iter().map(|&&(_, y)| y).min().unwrap();
+    assert!(
+        f64::from(top) >= caption.y - 1.0,
+        "caption ink starts at row {top}, above its anchor row {}",
+        caption.y
+    );
 }
 
 #[test]

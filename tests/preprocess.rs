@@ -61,3 +61,54 @@ fn corrupt_npy_names_the_file() {
     assert!(matches!(err, Error::ReadNpy { .. }), "{err}");
     assert!(err.to_string().contains("broken.npy"));
 }
+
+#[test]
+fn load_scaled_rejects_unscaled_file() {
+    let dir = scratch_dir("npy_unscaled");
+    let scaled = Scaled {
+        train_images: Array3::from_elem((3, 28, 28), 0.25f32),
+        train_labels: Array1::from(vec![1u8, 2, 3]),
+        test_images: Array3::from_elem((2, 28, 28), 255.0f32),
+        test_labels: Array1::from(vec![9u8, 0]),
+    };
+    save_scaled(&scaled, &dir).unwrap();
+    let err = load_scaled(&dir).unwrap_err();
+    assert!(
+        matches!(err, Error::NotScaled { max, .. } if max == 255.0),
+        "{err}"
+    );
+}
+
+#[test]
+fn load_scaled_rejects_other_image_size() {
+    let dir = scratch_dir("npy_size");
+    let scaled = Scaled {
+        train_images: Array3::from_elem((3, 32, 32), 0.25f32),
+        train_labels: Array1::from(vec![1u8, 2, 3]),
+        test_images: Array3::from_elem((2, 28, 28), 0.5f32),
+        test_labels: Array1::from(vec![9u8, 0]),
+    };
+    save_scaled(&scaled, &dir).unwrap();
+    let err = load_scaled(&dir).unwrap_err();
+    assert!(matches!(err, Error::Shape { .. }), "{err}");
+    assert!(err.to_string().contains("(3, 32, 32)"), "{err}");
+}
+
+#[test]
+fn load_scaled_rejects_missing_labels() {
+    let dir = scratch_dir("npy_missing");
+    let scaled = Scaled {
+        train_images: Array3::from_elem((3, 28, 28), 0.25f32),
+        train_labels: Array1::from(vec![1u8, 2, 3]),
+        test_images: Array3::from_elem((2, 28, 28), 0.5f32),
+        test_labels: Array1::from(vec![9u8, 0]),
+    };
+    let paths = save_scaled(&scaled, &dir).unwrap();
+    std::fs::remove_file(&paths[3]).unwrap();
+    let err = load_scaled(&dir).unwrap_err();
+    assert!(
+        matches!(err, Error::ReadNpy { .. } | Error::Io { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("test_labels.npy"), "{err}");
+}

@@ -1,8 +1,9 @@
 //! Tables: contents, column checks, HTML and text rendering.
 
 use fashion_mnist::table::{
-    array_summary_table, class_counts_table, class_names_table, history_table, per_class_table,
-    predictions_table, ArraySummary, ColumnData, Table,
+    array_summary_table, class_counts_table, class_names_table, dataset_summary_table,
+    history_table, layer_table, per_class_table, predictions_table, ArraySummary, ColumnData,
+    Table,
 };
 use fashion_mnist::train::{EpochStats, History};
 use fashion_mnist::Error;
@@ -363,4 +364,101 @@ fn history_table_omits_absent_test_columns() {
     let table = history_table(&history).unwrap();
     assert_eq!(table.df().width(), 5);
     assert_eq!(value(&table, "epoch", 1), AnyValue::UInt64(2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables of the real dataset and model
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn class_names_html_shows_all_ten() {
+    let html = class_names_table(&CLASS_NAMES).unwrap().to_html();
+    for name in CLASS_NAMES {
+        assert!(html.contains(&format!("<td>{name}</td>")), "{name} missing");
+    }
+    assert!(html.contains("10 rows × 2 columns"), "{html}");
+    assert!(!html.contains('…'));
+}
+
+#[test]
+fn real_class_counts_are_balanced() {
+    let dataset = fashion_mnist::data::load_data().expect("Fashion-MNIST is installed");
+    let table = class_counts_table(
+        dataset.train_labels.view(),
+        dataset.test_labels.view(),
+        &CLASS_NAMES,
+    )
+    .unwrap();
+    assert_eq!(table.height(), 10);
+    for row in 0..10 {
+        assert_eq!(
+            value(&table, "train", row),
+            AnyValue::UInt64(6000),
+            "row {row}"
+        );
+        assert_eq!(
+            value(&table, "test", row),
+            AnyValue::UInt64(1000),
+            "row {row}"
+        );
+    }
+}
+
+#[test]
+fn real_dataset_summary_describes_splits() {
+    let dataset = fashion_mnist::data::load_data().expect("Fashion-MNIST is installed");
+    let table = dataset_summary_table(&dataset).unwrap();
+    assert_eq!(table.height(), 4);
+    assert_eq!(text(&table, "name", 0), "train_images");
+    assert_eq!(text(&table, "shape", 0), "(60000, 28, 28)");
+    assert_eq!(text(&table, "shape", 3), "(10000,)");
+    assert_eq!(text(&table, "dtype", 0), "u8");
+    assert_eq!(float(&table, "min", 0), Some(0.0));
+    assert_eq!(float(&table, "max", 0), Some(255.0));
+    assert_eq!(float(&table, "max", 1), Some(9.0));
+    // numpy: train_images.mean() = 72.94, test_images.mean() = 73.15.
+    let train_mean = float(&table, "mean", 0).unwrap();
+    assert!((train_mean - 72.94).abs() < 0.01, "train mean {train_mean}");
+    let test_mean = float(&table, "mean", 2).unwrap();
+    assert!((test_mean - 73.15).abs() < 0.01, "test mean {test_mean}");
+}
+
+#[test]
+fn layer_table_totals_parameters() {
+    let model = fashion_mnist::model::Model::new(0);
+    let table = layer_table(&model).unwrap();
+    let last = table.height() - 1;
+    assert_eq!(text(&table, "layer", last), "total");
+    // Keras's model.summary() for Flatten, Dense(128), Dense(10): 100,480 + 1,290.
+    assert_eq!(value(&table, "parameters", last), AnyValue::UInt64(101_770));
+}
+
+#[test]
+fn mistakes_of_long_predictions_state_row_count() {
+    // 120 images, every third one wrong: 40 mistakes, more than a table shows in full.
+    let rows = 120;
+    let probabilities =
+        ndarray::Array2::from_shape_fn(
+            (rows, 2),
+            |(row, class)| {
+                if class == row % 2 {
+                    0.9f32
+                } else {
+                    0.1
+                }
+            },
+        );
+    let labels = Array1::from_shape_fn(rows, |row| {
+        if row % 3 == 0 {
+            1 - (row % 2) as u8
+        } else {
+            (row % 2) as u8
+        }
+    });
+    let table = predictions_table(probabilities.view(), labels.view(), &["a", "b"]).unwrap();
+    assert!(table.to_html().contains("120 rows"));
+    let mistakes = table.mistakes().unwrap();
+    assert_eq!(mistakes.height(), 40);
+    assert_eq!(value(&mistakes, "index", 1), AnyValue::UInt64(3));
+    assert!(mistakes.to_html().contains("40 rows × 5 columns"));
 }
