@@ -288,6 +288,28 @@ pub fn train<M: Classifier>(
     labels: ArrayView1<u8>,
     validation: Option<(ArrayView3<f32>, ArrayView1<u8>)>,
 ) -> Result<History> {
+    if M::TRAINING_THREADS == 0 {
+        return train_on_current_pool(model, config, images, labels, validation);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(M::TRAINING_THREADS)
+        .build()
+        .map_err(|err| Error::InvalidArgument {
+            what: "training thread pool".into(),
+            expected: format!("{} threads", M::TRAINING_THREADS),
+            found: err.to_string(),
+        })?;
+    pool.install(|| train_on_current_pool(model, config, images, labels, validation))
+}
+
+/// The body of [`train`], run on the current rayon pool.
+fn train_on_current_pool<M: Classifier>(
+    model: &mut M,
+    config: &TrainConfig,
+    images: ArrayView3<f32>,
+    labels: ArrayView1<u8>,
+    validation: Option<(ArrayView3<f32>, ArrayView1<u8>)>,
+) -> Result<History> {
     config.validate()?;
     check_inputs("training", images, labels)?;
     if let Some((test_images, test_labels)) = validation {
