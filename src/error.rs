@@ -42,7 +42,7 @@ pub enum Error {
         found: u32,
     },
 
-    /// The file is shorter or longer than its header says.
+    /// The file is shorter or longer than its header describes.
     #[error("{path} holds {found} bytes but its header describes {expected} bytes; the file looks truncated or corrupt: run `make data` to fetch it again")]
     WrongLength {
         path: PathBuf,

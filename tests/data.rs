@@ -7,13 +7,8 @@ use std::path::{Path, PathBuf};
 use fashion_mnist::data::*;
 use fashion_mnist::Error;
 
-/// A fresh folder under the target directory for one test's files.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::scratch_dir;
 
 fn images_bytes(count: u32, rows: u32, cols: u32, pixels: usize) -> Vec<u8> {
     let mut bytes = Vec::new();

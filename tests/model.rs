@@ -1,28 +1,10 @@
 //! The tutorial model: training on the real data, guards on inputs, saving and loading.
 
-use std::path::PathBuf;
-
 use fashion_mnist::prelude::*;
 use fashion_mnist::train::check_inputs;
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The first `count` training images, scaled, and their labels.
-fn small_training_set(count: usize) -> (Array3<f32>, Array1<u8>) {
-    let dataset = load_data().expect("Fashion-MNIST must be installed: run `make data`");
-    let images = scale_images(
-        &dataset
-            .train_images
-            .slice_move(ndarray::s![..count, .., ..]),
-    );
-    let labels = dataset.train_labels.slice_move(ndarray::s![..count]);
-    (images, labels)
-}
+mod common;
+use common::{scratch_dir, small_training_set};
 
 #[test]
 fn model_has_keras_parameter_count() {

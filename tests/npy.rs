@@ -13,17 +13,13 @@ use fashion_mnist::preprocess::{
 use fashion_mnist::Error;
 use ndarray::{Array1, Array3, Ix1, Ix3};
 
+mod common;
+use common::scratch_dir;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/npy")
         .join(name)
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn expected_images() -> Array3<u8> {

@@ -14,18 +14,7 @@ use image::RgbImage;
 use ndarray::{Array1, Array2, Array3, Axis};
 use plotters::prelude::{RGBColor, ViridisRGB};
 
-const CLASS_NAMES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+use fashion_mnist::data::CLASS_NAMES;
 
 /// Output limits for evcxr messages: a 5 x 5 image grid and a 15-panel prediction grid.
 const GRID_MESSAGE_LIMIT: usize = 200_000;

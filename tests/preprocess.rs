@@ -1,15 +1,9 @@
 //! Scaling and `.npy` files.
 
-use std::path::PathBuf;
-
 use fashion_mnist::prelude::*;
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::scratch_dir;
 
 #[test]
 fn scaling_maps_bytes_onto_unit_range() {

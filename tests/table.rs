@@ -10,18 +10,7 @@ use fashion_mnist::Error;
 use ndarray::{array, Array1, Array3};
 use polars::prelude::AnyValue;
 
-const CLASS_NAMES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+use fashion_mnist::data::CLASS_NAMES;
 
 fn value(table: &Table, column: &str, row: usize) -> AnyValue<'static> {
     table
