@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async
 from nbconvert import HTMLExporter
 
@@ -82,9 +82,12 @@ TEXT_MIME_TYPES = ("text/plain", "text/markdown", "text/html")
 ALLOW_STDERR_TAG = "allow-stderr"
 STDERR_ERROR_PATTERN = re.compile(r"\berror\b|\bpanicked at\b", re.IGNORECASE)
 # evcxr forwards the kernel's stdout and stderr lines from a separate thread, so
-# the last lines of a cell can arrive after the kernel reported the cell idle.
-# Output that arrives within this many seconds after idle still counts.
-LATE_OUTPUT_SECONDS = 0.5
+# the last lines of a cell can arrive after the kernel reported the cell idle
+# (within milliseconds on an idle machine). The runner waits this long after each
+# cell, and longer after the last one because no later cell can collect it.
+# Output that arrives later for an earlier cell is still added to that cell.
+LATE_OUTPUT_SECONDS = 0.1
+LAST_CELL_LATE_OUTPUT_SECONDS = 1.0
 ANSI_ESCAPE_PATTERN = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -258,19 +261,41 @@ class CellProgress:
 
 
 class EvcxrNotebookClient(NotebookClient):
-    """A NotebookClient that also keeps a cell's output arriving shortly after idle."""
+    """A NotebookClient that keeps a cell's output arriving after the cell went idle."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells_by_message_id = {}
+        code_indices = [index for index, cell in enumerate(self.nb.cells) if cell.cell_type == "code"]
+        self.last_code_index = code_indices[-1] if code_indices else None
+
+    def process_late_message(self, message):
+        """Add an output message to the cell it belongs to, and ignore other messages."""
+        target = self.cells_by_message_id.get(message["parent_header"].get("msg_id"))
+        if target is not None and message["msg_type"] != "status":
+            self.process_message(message, *target)
 
     # NOTE: overrides a private method of nbclient 0.11, the version pinned in
     # environment.yml. Check it when updating nbclient.
     async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
-        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        self.cells_by_message_id[parent_msg_id] = (cell, cell_index)
+        while True:
+            message = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if message["parent_header"].get("msg_id") != parent_msg_id:
+                self.process_late_message(message)
+                continue
+            try:
+                # Raises CellExecutionComplete when the kernel reports the cell idle.
+                self.process_message(message, cell, cell_index)
+            except CellExecutionComplete:
+                break
+        wait = LAST_CELL_LATE_OUTPUT_SECONDS if cell_index == self.last_code_index else LATE_OUTPUT_SECONDS
         while True:
             try:
-                message = await ensure_async(self.kc.iopub_channel.get_msg(timeout=LATE_OUTPUT_SECONDS))
+                message = await ensure_async(self.kc.iopub_channel.get_msg(timeout=wait))
             except queue.Empty:
                 return
-            if message["parent_header"].get("msg_id") == parent_msg_id and message["msg_type"] != "status":
-                self.process_message(message, cell, cell_index)
+            self.process_late_message(message)
 
 
 def execute_notebook(path, cell_timeout):
