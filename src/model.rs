@@ -215,18 +215,17 @@ pub trait Classifier: Send {
     /// Names and shapes of the tensors that [`Classifier::save_weights`] writes.
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)>;
 
-    /// Saves the weights as safetensors at `path`, creating the parent folder.
+    /// Saves the weights as safetensors at `path`, creating the parent folder. The file
+    /// is written under a temporary name and then renamed, so readers never see a part.
     fn save_weights(&self, path: &Path) -> Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| Error::io("creating folder", parent, source))?;
-        }
-        self.net()
-            .save_safetensors(path)
-            .map_err(|err| Error::Weights {
-                path: path.to_path_buf(),
-                message: format!("writing the weights failed: {err}"),
-            })
+        crate::preprocess::write_then_rename(path, |partial| {
+            self.net()
+                .save_safetensors(partial)
+                .map_err(|err| Error::Weights {
+                    path: path.to_path_buf(),
+                    message: format!("writing the weights failed: {err}"),
+                })
+        })
     }
 
     /// Replaces the weights with those saved at `path` by [`Classifier::save_weights`].

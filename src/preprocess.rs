@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ndarray::{Array, Array1, Array3, ArrayBase, ArrayD, Data, Dimension, IxDyn};
 use ndarray_npy::{ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement, WritableElement};
@@ -523,8 +524,8 @@ fn all_in_unit_range(values: &[f32]) -> bool {
 
 /// Writes `array` to a `.npy` file that numpy can load, creating the parent folder.
 ///
-/// The data goes to `<name>.part` first and is renamed to `path` when complete, so an
-/// interrupted write never leaves a file under the final name.
+/// The data goes to a temporary file beside `path` first (see [`write_then_rename`]), so
+/// an interrupted write never leaves a file under the final name.
 pub fn save_npy<A, S, D>(path: impl AsRef<Path>, array: &ArrayBase<S, D>) -> Result<()>
 where
     A: WritableElement,
@@ -540,9 +541,16 @@ where
     })
 }
 
-/// Runs `write` on `<path>.part` and renames that file to `path` when `write` succeeds;
-/// removes it otherwise.
-fn write_then_rename(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+/// Runs `write` on `<path>.<process id>-<number>.part` and renames that file to `path`
+/// when `write` succeeds; removes it otherwise.
+///
+/// The rename replaces `path` in one step, so a reader sees the old file or the new one,
+/// never a part. The process id and a per-process number give every write its own
+/// temporary file, so two kernels or threads writing the same file do not mix their data.
+pub(crate) fn write_then_rename(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
@@ -551,7 +559,9 @@ fn write_then_rename(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Re
             .map_err(|source| Error::io("creating folder", parent, source))?;
     }
     let mut partial_name = path.file_name().unwrap_or_default().to_os_string();
-    partial_name.push(".part");
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let number = WRITES.fetch_add(1, Ordering::Relaxed);
+    partial_name.push(format!(".{}-{number}.part", std::process::id()));
     let partial = path.with_file_name(partial_name);
     if let Err(error) = write(&partial) {
         let _ = std::fs::remove_file(&partial);

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::evaluate;
 pub use crate::model::Classifier;
 use crate::model::{check_image_shape, Model, PIXELS};
+use crate::preprocess::write_then_rename;
 
 /// File names written by [`save_training`] under `data/`.
 pub const WEIGHTS_FILE: &str = "model.safetensors";
@@ -581,10 +582,11 @@ pub fn save_training<M: Classifier>(
 ) -> Result<[PathBuf; 3]> {
     let paths = training_paths(dir.as_ref());
     model.save_weights(&paths[0])?;
-    std::fs::write(&paths[1], config.to_toml())
-        .map_err(|source| Error::io("writing", &paths[1], source))?;
-    std::fs::write(&paths[2], history.to_csv())
-        .map_err(|source| Error::io("writing", &paths[2], source))?;
+    for (path, text) in [(&paths[1], config.to_toml()), (&paths[2], history.to_csv())] {
+        write_then_rename(path, |partial| {
+            std::fs::write(partial, &text).map_err(|source| Error::io("writing", partial, source))
+        })?;
+    }
     Ok(paths)
 }
 

@@ -278,6 +278,28 @@ fn save_npy_leaves_no_part_file() {
 }
 
 #[test]
+fn concurrent_saves_leave_one_whole_file() {
+    let dir = scratch_dir("npy_concurrent");
+    let path = dir.join("scaled.npy");
+    let scaled = expected_scaled();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..5 {
+                    save_npy(&path, &scaled).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(load_npy::<f32, Ix3>(&path).unwrap(), scaled);
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, vec!["scaled.npy"]);
+}
+
+#[test]
 fn saved_file_matches_numpy_bytes() {
     // numpy writes the same header and data for a little-endian C-order uint8 array.
     let dir = scratch_dir("npy_bytes");

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Execute notebooks headless on the evcxr Rust kernel and check what they show.
 
-Usage: run_notebooks.py [--check] [--keep-going] [--output-dir DIR] NOTEBOOK...
+Usage: run_notebooks.py [--check] [--keep-going] [--jobs N] [--output-dir DIR] NOTEBOOK...
 
 Each notebook runs in a fresh "rust" kernel with its own folder as the working
-directory. The executed notebook and an HTML export of it are written to the
-output folder (target/notebooks/ by default), also when a cell fails, so the
-export shows where it stopped. The exit status is non-zero when a cell has an
+directory. Up to --jobs notebooks run at the same time (2 by default), each
+kernel with its own evcxr build folder. A notebook starts only after the
+notebooks it reads files from (PREREQUISITES below) have finished. The executed
+notebook and an HTML export of it are written to the output folder
+(target/notebooks/ by default), also when a cell fails, so the export shows
+where it stopped. The exit status is non-zero when a cell has an
 error output, writes to stderr, times out or kills the kernel, and, with
 --check, when a notebook does not show what CONTENT_CHECKS below expects.
 
@@ -21,12 +24,15 @@ Environment:
                          build folder and evcxr cache, that took 249 s on an
                          idle 2-core machine and 583 s beside another build.
                          With a filled build folder it takes about 8 s.
-  EVCXR_TMPDIR           evcxr's build folder (default target/evcxr/). Reusing
-                         it lets later notebooks and later runs skip compiling
-                         the dependencies again.
+  EVCXR_TMPDIR           evcxr's build folder (default target/evcxr/). The
+                         second kernel running at the same time uses the same
+                         path with "-2" appended, and so on. Reusing the
+                         folders lets later notebooks and later runs skip
+                         compiling the dependencies again.
 """
 
 import argparse
+import asyncio
 import os
 import queue
 import re
@@ -74,7 +80,19 @@ CONTENT_CHECKS = {
     ],
 }
 
+# Notebooks that must finish before another one starts, when both are executed.
+# 03 saves the model that 04 and 05 load, which would otherwise each train it
+# again. 02 and 03 may run together: both save the scaled arrays, and the crate
+# writes each file under a temporary name first, so the two writes do not mix.
+PREREQUISITES = {
+    "04_evaluate.ipynb": ("03_model.ipynb",),
+    "05_predict.ipynb": ("03_model.ipynb",),
+}
+
 KERNEL_NAME = "rust"
+# Two kernels keep both cores of a 2-core machine busy: much of a notebook's time
+# is single-threaded work in the kernel (rust-analyzer, cargo, linking).
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 DEFAULT_CELL_TIMEOUT_SECONDS = 1800
 KERNEL_STARTUP_TIMEOUT_SECONDS = 120
 FIGURE_MIME_TYPES = ("image/png", "image/svg+xml")
@@ -242,9 +260,15 @@ def find_test_accuracy(notebook):
 
 
 class CellProgress:
-    """Nbclient hooks that print one line per executed code cell with its duration."""
+    """Nbclient hooks that print one line per executed code cell with its duration.
 
-    def __init__(self):
+    on_first_cell_done, when given, is called once, after the first code cell (the
+    set-up cell) has finished.
+    """
+
+    def __init__(self, notebook_name, on_first_cell_done=None):
+        self.notebook_name = notebook_name
+        self.on_first_cell_done = on_first_cell_done
         self.index = None
         self.cell = None
         self.started = None
@@ -257,7 +281,13 @@ class CellProgress:
     def on_cell_executed(self, cell, cell_index, execute_reply):
         seconds = time.monotonic() - self.started
         status = execute_reply["content"]["status"] if execute_reply else "no reply"
-        print(f"  cell {cell_index:3d}  {seconds:7.1f} s  {status:5s}  {first_line(cell)[:60]}", flush=True)
+        print(
+            f"  {self.notebook_name} cell {cell_index:3d}  {seconds:7.1f} s  {status:5s}  {first_line(cell)[:60]}",
+            flush=True,
+        )
+        if self.on_first_cell_done is not None:
+            self.on_first_cell_done()
+            self.on_first_cell_done = None
 
 
 class EvcxrNotebookClient(NotebookClient):
@@ -298,10 +328,10 @@ class EvcxrNotebookClient(NotebookClient):
             self.process_late_message(message)
 
 
-def execute_notebook(path, cell_timeout):
+async def execute_notebook(path, cell_timeout, kernel_env, on_first_cell_done):
     """Execute one notebook in place and return it with a list of failure reports."""
     notebook = nbformat.read(path, as_version=4)
-    progress = CellProgress()
+    progress = CellProgress(path.stem, on_first_cell_done)
     client = EvcxrNotebookClient(
         notebook,
         kernel_name=KERNEL_NAME,
@@ -313,7 +343,7 @@ def execute_notebook(path, cell_timeout):
     )
     failures = []
     try:
-        client.execute()
+        await client.async_execute(env=kernel_env)
     except CellExecutionError:
         # The error outputs are in the notebook and find_cell_errors reports them.
         pass
@@ -346,16 +376,38 @@ def export_notebook(notebook, output_dir, name):
 
 
 def prepare_kernel_environment():
-    """Make Jupyter find this environment's kernels first, and give evcxr a reused build folder.
-
-    The kernel inherits this process's environment.
-    """
+    """Make Jupyter find this environment's kernels first, and return evcxr's base build folder."""
     env_jupyter_dir = str(Path(sys.prefix) / "share" / "jupyter")
     search_path = [env_jupyter_dir] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(search_path))
-    if not os.environ.get("EVCXR_TMPDIR"):
-        DEFAULT_EVCXR_TMPDIR.mkdir(parents=True, exist_ok=True)
-        os.environ["EVCXR_TMPDIR"] = str(DEFAULT_EVCXR_TMPDIR)
+    return Path(os.environ.get("EVCXR_TMPDIR") or DEFAULT_EVCXR_TMPDIR)
+
+
+def lane_tmpdir(base_tmpdir, lane):
+    """Return the evcxr build folder of lane 1, 2, ...: the base folder, then "<base>-2" and so on."""
+    return base_tmpdir if lane == 1 else Path(f"{base_tmpdir}-{lane}")
+
+
+def kernel_environment(base_tmpdir, lane):
+    """Return the environment of a kernel in `lane`: this process's, with the lane's build folder."""
+    tmpdir = lane_tmpdir(base_tmpdir, lane)
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "EVCXR_TMPDIR": str(tmpdir)}
+
+
+def chain_lengths(names):
+    """Return, per notebook name, the length of the longest chain of notebooks waiting on it."""
+    lengths = {}
+
+    def length(name):
+        if name not in lengths:
+            waiting = [other for other in names if name in PREREQUISITES.get(other, ())]
+            lengths[name] = 1 + max((length(other) for other in waiting), default=0)
+        return lengths[name]
+
+    for name in names:
+        length(name)
+    return lengths
 
 
 def parse_cell_timeout():
@@ -384,12 +436,111 @@ def parse_arguments():
         help="execute the remaining notebooks after one fails (by default they are skipped)",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"notebooks to execute at the same time (default {DEFAULT_JOBS})",
+    )
+    parser.add_argument(
         "--output-dir",
         type=Path,
         default=DEFAULT_OUTPUT_DIR,
         help=f"folder for the executed notebooks and HTML exports (default {DEFAULT_OUTPUT_DIR})",
     )
     return parser.parse_args()
+
+
+class Scheduler:
+    """Runs notebooks in up to `jobs` kernels at once, in dependency order."""
+
+    def __init__(self, paths, jobs, cell_timeout, arguments, base_tmpdir):
+        self.paths = paths
+        self.jobs = jobs
+        self.cell_timeout = cell_timeout
+        self.arguments = arguments
+        self.base_tmpdir = base_tmpdir
+        self.names = [path.name for path in paths]
+        self.results = {}  # notebook name -> (executed notebook, failures)
+        self.skipped = {}  # notebook name -> reason
+        # A kernel whose build folder was never used starts once the first set-up
+        # cell has finished. So on a machine without compiled dependencies only one
+        # kernel compiles them, and the others copy them from evcxr's cache.
+        self.first_setup_done = asyncio.Event()
+
+    def lane_built(self, lane):
+        """Return whether the lane's build folder contains an earlier build."""
+        return (lane_tmpdir(self.base_tmpdir, lane) / "target").is_dir()
+
+    def ready(self, name):
+        """Return whether every prerequisite of `name` in this run has finished."""
+        return all(p in self.results or p not in self.names for p in PREREQUISITES.get(name, ()))
+
+    def failed_prerequisite(self, name):
+        """Return the first prerequisite of `name` that failed, or None."""
+        return next((p for p in PREREQUISITES.get(name, ()) if p in self.results and self.results[p][1]), None)
+
+    async def run_one(self, path, lane):
+        """Execute, export and check one notebook in `lane`; return the lane."""
+        env = kernel_environment(self.base_tmpdir, lane)
+        print(f"\n{path.name}: executing (evcxr build folder {env['EVCXR_TMPDIR']})", flush=True)
+        started = time.monotonic()
+        notebook, failures = await execute_notebook(path.resolve(), self.cell_timeout, env, self.first_setup_done.set)
+        self.first_setup_done.set()
+        seconds = time.monotonic() - started
+        # The export takes about a second, so it runs beside the other kernels' cells.
+        notebook_path, html_path = await asyncio.to_thread(
+            export_notebook, notebook, self.arguments.output_dir, path.name
+        )
+        if self.arguments.check and not failures:
+            failures = run_content_checks(path.name, notebook)
+        status = "FAILED" if failures else "ok"
+        print(f"{path.name}: {status} in {seconds:.1f} s; wrote {notebook_path} and {html_path.name}", flush=True)
+        for failure in failures:
+            print(f"error: {failure}", file=sys.stderr, flush=True)
+        self.results[path.name] = (notebook, failures)
+        return lane
+
+    async def run(self):
+        """Execute every notebook, or skip it, and record the outcome in results and skipped."""
+        lengths = chain_lengths(self.names)
+        # Longest chain first, so the notebooks others wait on start early.
+        pending = sorted(self.paths, key=lambda path: -lengths[path.name])
+        free_lanes = list(range(1, self.jobs + 1))
+        running = set()
+        stop = False
+        while pending or running:
+            for path in list(pending):
+                if stop or not free_lanes:
+                    break
+                blocker = self.failed_prerequisite(path.name)
+                if blocker:
+                    pending.remove(path)
+                    self.skipped[path.name] = f"it reads files from {blocker}, which failed"
+                    continue
+                if not self.ready(path.name):
+                    continue
+                lane = free_lanes[0]
+                if running and not self.first_setup_done.is_set() and not self.lane_built(lane):
+                    break
+                pending.remove(path)
+                free_lanes.remove(lane)
+                running.add(asyncio.create_task(self.run_one(path, lane)))
+            if not running:
+                break
+            waiters = set(running)
+            if not self.first_setup_done.is_set():
+                waiters.add(asyncio.create_task(self.first_setup_done.wait()))
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for task in done & running:
+                running.remove(task)
+                free_lanes.append(task.result())
+                free_lanes.sort()
+            for task in waiters - running - done:
+                task.cancel()
+            if any(failures for _, failures in self.results.values()) and not self.arguments.keep_going:
+                stop = True
+        for path in pending:
+            self.skipped.setdefault(path.name, "an earlier notebook failed")
 
 
 def main():
@@ -399,40 +550,33 @@ def main():
     if missing:
         print(f"error: notebook not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if arguments.jobs < 1:
+        print(f"error: --jobs {arguments.jobs} is invalid; expected at least 1", file=sys.stderr)
+        return 2
 
-    prepare_kernel_environment()
+    base_tmpdir = prepare_kernel_environment()
     try:
         kernel_spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     except NoSuchKernel:
         print(f"error: kernel {KERNEL_NAME!r} not found; run `make setup` to register it", file=sys.stderr)
         return 2
     print(f"kernel: {kernel_spec.argv[0]} (kernel spec {kernel_spec.resource_dir})")
-    print(f"evcxr build folder (EVCXR_TMPDIR): {os.environ['EVCXR_TMPDIR']}")
-    print(f"cell timeout: {cell_timeout} s")
+    print(f"cell timeout: {cell_timeout} s; notebooks at the same time: {arguments.jobs}")
+
+    total_started = time.monotonic()
+    scheduler = Scheduler(arguments.notebooks, arguments.jobs, cell_timeout, arguments, base_tmpdir)
+    asyncio.run(scheduler.run())
 
     all_failures = []
     test_accuracy = None
-    total_started = time.monotonic()
-    for position, path in enumerate(arguments.notebooks):
-        print(f"\n{path.name}: executing", flush=True)
-        started = time.monotonic()
-        notebook, failures = execute_notebook(path.resolve(), cell_timeout)
-        seconds = time.monotonic() - started
-        notebook_path, html_path = export_notebook(notebook, arguments.output_dir, path.name)
-        if arguments.check and not failures:
-            failures = run_content_checks(path.name, notebook)
-        test_accuracy = find_test_accuracy(notebook) or test_accuracy
-
-        status = "FAILED" if failures else "ok"
-        print(f"{path.name}: {status} in {seconds:.1f} s; wrote {notebook_path} and {html_path.name}", flush=True)
-        for failure in failures:
-            print(f"error: {failure}", file=sys.stderr, flush=True)
-        all_failures.extend(failures)
-        if failures and not arguments.keep_going:
-            skipped = [p.name for p in arguments.notebooks[position + 1 :]]
-            if skipped:
-                print(f"skipped after the failure: {', '.join(skipped)}", file=sys.stderr)
-            break
+    for path in arguments.notebooks:
+        if path.name in scheduler.results:
+            notebook, failures = scheduler.results[path.name]
+            all_failures.extend(failures)
+            test_accuracy = find_test_accuracy(notebook) or test_accuracy
+        else:
+            reason = scheduler.skipped.get(path.name, "not executed")
+            print(f"{path.name}: skipped because {reason}", file=sys.stderr)
 
     print(f"\nexecuted notebooks and HTML exports: {arguments.output_dir.resolve()}")
     print(f"total time: {time.monotonic() - total_started:.1f} s")
