@@ -105,6 +105,7 @@ screenshots: venv chromium
 test: setup
 	$(VENV_PYTHON) tests/notebooks/check_committed.py $(NOTEBOOKS)
 	$(VENV_PYTHON) -m unittest discover --start-directory tests/fetch
+	$(VENV_PYTHON) -m unittest discover --start-directory tests/notebooks
 	$(CARGO) test --release --locked
 	$(VENV_PYTHON) tests/notebooks/run_notebooks.py --check $(NOTEBOOKS)
 	$(MAKE) --no-print-directory screenshots

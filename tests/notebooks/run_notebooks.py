@@ -471,6 +471,12 @@ class Scheduler:
         """Return whether the lane's build folder contains an earlier build."""
         return (lane_tmpdir(self.base_tmpdir, lane) / "target").is_dir()
 
+    def choose_lane(self, free_lanes, running):
+        """Return the free lane to start the next notebook in, or None to wait for the first set-up cell."""
+        if not running or self.first_setup_done.is_set():
+            return free_lanes[0]
+        return next((lane for lane in free_lanes if self.lane_built(lane)), None)
+
     def ready(self, name):
         """Return whether every prerequisite of `name` in this run has finished."""
         return all(p in self.results or p not in self.names for p in PREREQUISITES.get(name, ()))
@@ -519,8 +525,8 @@ class Scheduler:
                     continue
                 if not self.ready(path.name):
                     continue
-                lane = free_lanes[0]
-                if running and not self.first_setup_done.is_set() and not self.lane_built(lane):
+                lane = self.choose_lane(free_lanes, running)
+                if lane is None:
                     break
                 pending.remove(path)
                 free_lanes.remove(lane)

@@ -1,0 +1,248 @@
+"""Tests of the Scheduler, chain_lengths, lane_tmpdir and PREREQUISITES in run_notebooks.py.
+
+No kernel starts and no notebook runs. A fake replaces execute_notebook. It records
+when each notebook starts, when its set-up cell is done and when it finishes, sleeps
+for a few milliseconds and returns an empty notebook. A mock replaces export_notebook,
+and the evcxr build folders are created in a temporary folder.
+
+Run with: .venv/bin/python -m unittest tests/notebooks/test_run_notebooks.py -v
+"""
+
+import asyncio
+import contextlib
+import io
+import sys
+import tempfile
+import types
+import unittest
+from pathlib import Path
+from unittest import mock
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import run_notebooks  # noqa: E402 (imported from the folder added above)
+
+REPO = HERE.parents[1]
+EDA = "01_eda.ipynb"
+PREPROCESSING = "02_preprocessing.ipynb"
+MODEL = "03_model.ipynb"
+EVALUATE = "04_evaluate.ipynb"
+PREDICT = "05_predict.ipynb"
+NOTEBOOKS = [EDA, PREPROCESSING, MODEL, EVALUATE, PREDICT]
+
+# Seconds a fake notebook runs unless a test sets another duration. The set-up cell
+# is done after half of it.
+DEFAULT_SECONDS = 0.02
+# Seconds a slow notebook runs: thirty times the default, so the other notebooks finish
+# while it runs. Given to 03, it makes 04 and 05 start early unless the scheduler
+# applies PREREQUISITES.
+SLOW_SECONDS = 0.6
+# Upper bound in seconds for one Scheduler.run, so a scheduler that never returns
+# fails the test instead of blocking the test run.
+RUN_TIMEOUT_SECONDS = 10
+
+
+class FakeExecution:
+    """Replacement for run_notebooks.execute_notebook that records events.
+
+    `events` lists (kind, notebook name) pairs in the order they happened, where kind
+    is "start", "setup" (the set-up cell callback was called) or "finish". `tmpdirs`
+    maps each started notebook to the EVCXR_TMPDIR it got, which shows its lane.
+    """
+
+    def __init__(self, seconds=None, failing=()):
+        self.seconds = seconds or {}
+        self.failing = set(failing)
+        self.events = []
+        self.tmpdirs = {}
+        self.running = 0
+        self.max_running = 0
+
+    async def __call__(self, path, cell_timeout, kernel_env, on_first_cell_done):
+        name = path.name
+        self.events.append(("start", name))
+        self.tmpdirs[name] = kernel_env["EVCXR_TMPDIR"]
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        seconds = self.seconds.get(name, DEFAULT_SECONDS)
+        try:
+            await asyncio.sleep(seconds / 2)
+            self.events.append(("setup", name))
+            on_first_cell_done()
+            await asyncio.sleep(seconds / 2)
+        finally:
+            self.running -= 1
+        self.events.append(("finish", name))
+        failures = [f"{name}, cell 1 (counting from 0): fake failure"] if name in self.failing else []
+        return nbformat.v4.new_notebook(), failures
+
+    def position(self, kind, name):
+        """Return the index of an event in `events`, or raise ValueError when it did not happen."""
+        return self.events.index((kind, name))
+
+    def started(self, name):
+        return ("start", name) in self.events
+
+
+class SchedulerTestCase(unittest.TestCase):
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.temp = Path(temp.name)
+        # Lane 2 uses the sibling folder "<base>-2", so the base is a subfolder of
+        # the temporary folder and both lanes stay inside it.
+        self.base_tmpdir = self.temp / "evcxr"
+
+    def run_scheduler(self, fake, names=NOTEBOOKS, jobs=2, keep_going=False, built_lanes=(1, 2)):
+        """Run a Scheduler over `names` with `fake` as execute_notebook and return it.
+
+        Each lane in `built_lanes` gets a "target" folder, so the scheduler treats it
+        as built before and does not wait for a set-up cell before using it.
+        """
+        for lane in built_lanes:
+            (run_notebooks.lane_tmpdir(self.base_tmpdir, lane) / "target").mkdir(parents=True)
+        paths = [self.temp / "notebooks" / name for name in names]
+        arguments = types.SimpleNamespace(output_dir=self.temp / "output", check=False, keep_going=keep_going)
+        scheduler = run_notebooks.Scheduler(paths, jobs, 60, arguments, self.base_tmpdir)
+        export = mock.Mock(return_value=(self.temp / "output" / "fake.ipynb", self.temp / "output" / "fake.html"))
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(mock.patch.object(run_notebooks, "execute_notebook", fake))
+            stack.enter_context(mock.patch.object(run_notebooks, "export_notebook", export))
+            # The scheduler prints progress and failure lines, which would clutter the test output.
+            stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+            stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+            asyncio.run(asyncio.wait_for(scheduler.run(), RUN_TIMEOUT_SECONDS))
+        return scheduler
+
+
+class SchedulerOrderTest(SchedulerTestCase):
+    def run_five(self, jobs):
+        fake = FakeExecution(seconds={MODEL: SLOW_SECONDS})
+        scheduler = self.run_scheduler(fake, jobs=jobs)
+        return fake, scheduler
+
+    def test_dependents_start_after_model(self):
+        fake, _ = self.run_five(jobs=2)
+        model_finished = fake.position("finish", MODEL)
+        for name in (EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertGreater(fake.position("start", name), model_finished)
+
+    def test_two_jobs_run_at_most_two(self):
+        fake, _ = self.run_five(jobs=2)
+        self.assertLessEqual(fake.max_running, 2)
+
+    def test_two_jobs_use_both_lanes(self):
+        fake, _ = self.run_five(jobs=2)
+        lane_folders = {str(self.base_tmpdir), f"{self.base_tmpdir}-2"}
+        self.assertEqual(set(fake.tmpdirs.values()), lane_folders)
+
+    def test_every_notebook_ends_in_results(self):
+        _, scheduler = self.run_five(jobs=2)
+        self.assertEqual(sorted(scheduler.results), NOTEBOOKS)
+        self.assertEqual(scheduler.skipped, {})
+
+    def test_one_job_runs_one_at_a_time(self):
+        fake, scheduler = self.run_five(jobs=1)
+        self.assertEqual(fake.max_running, 1)
+        self.assertEqual(sorted(scheduler.results), NOTEBOOKS)
+
+
+class SchedulerFailureTest(SchedulerTestCase):
+    def test_failed_model_stops_dependents(self):
+        fake = FakeExecution(seconds={MODEL: SLOW_SECONDS}, failing={MODEL})
+        scheduler = self.run_scheduler(fake, keep_going=False)
+        for name in (EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertFalse(fake.started(name))
+                self.assertIn(name, scheduler.skipped)
+
+    def test_keep_going_skips_model_dependents(self):
+        fake = FakeExecution(seconds={MODEL: SLOW_SECONDS}, failing={MODEL})
+        scheduler = self.run_scheduler(fake, keep_going=True)
+        for name in (EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertFalse(fake.started(name))
+                self.assertIn(name, scheduler.skipped)
+                self.assertIn(MODEL, scheduler.skipped.get(name, ""))
+
+    def test_keep_going_runs_independent_notebooks(self):
+        fake = FakeExecution(failing={MODEL})
+        scheduler = self.run_scheduler(fake, keep_going=True)
+        for name in (EDA, PREPROCESSING):
+            with self.subTest(name=name):
+                self.assertIn(name, scheduler.results)
+
+    def test_failure_skips_later_notebooks(self):
+        # With one job, 03 runs first (longest chain) and 01 second, so 02, 04 and 05
+        # are still pending when 01 fails.
+        fake = FakeExecution(failing={EDA})
+        scheduler = self.run_scheduler(fake, jobs=1, keep_going=False)
+        for name in (PREPROCESSING, EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertFalse(fake.started(name))
+                self.assertEqual(scheduler.skipped.get(name), "an earlier notebook failed")
+
+
+class SchedulerSetupWaitTest(SchedulerTestCase):
+    def run_two(self, built_lanes):
+        fake = FakeExecution(seconds={EDA: SLOW_SECONDS})
+        self.run_scheduler(fake, names=[EDA, PREPROCESSING], built_lanes=built_lanes)
+        return fake
+
+    def test_unbuilt_lane_waits_for_setup(self):
+        fake = self.run_two(built_lanes=(1,))
+        self.assertEqual(fake.tmpdirs[PREPROCESSING], f"{self.base_tmpdir}-2")
+        self.assertGreater(fake.position("start", PREPROCESSING), fake.position("setup", EDA))
+
+    def test_unbuilt_lane_skips_waiting_for_finish(self):
+        fake = self.run_two(built_lanes=(1,))
+        self.assertLess(fake.position("start", PREPROCESSING), fake.position("finish", EDA))
+
+    def test_built_lane_starts_at_once(self):
+        fake = self.run_two(built_lanes=(1, 2))
+        self.assertEqual(fake.tmpdirs[PREPROCESSING], f"{self.base_tmpdir}-2")
+        self.assertLess(fake.position("start", PREPROCESSING), fake.position("setup", EDA))
+
+
+class ChainLengthsTest(unittest.TestCase):
+    def test_model_has_longest_chain(self):
+        lengths = run_notebooks.chain_lengths(NOTEBOOKS)
+        for name in (EDA, PREPROCESSING, EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertGreater(lengths[MODEL], lengths[name])
+
+    def test_model_alone_has_length_one(self):
+        self.assertEqual(run_notebooks.chain_lengths([MODEL]), {MODEL: 1})
+
+
+class LaneTmpdirTest(unittest.TestCase):
+    def test_lane_one_is_base(self):
+        base = Path("/tmp/evcxr")
+        self.assertEqual(run_notebooks.lane_tmpdir(base, 1), base)
+
+    def test_lane_two_appends_suffix(self):
+        base = Path("/tmp/evcxr")
+        self.assertEqual(run_notebooks.lane_tmpdir(base, 2), Path(f"{base}-2"))
+
+
+class PrerequisitesTest(unittest.TestCase):
+    def test_prerequisites_name_existing_notebooks(self):
+        names = set(run_notebooks.PREREQUISITES)
+        for prerequisites in run_notebooks.PREREQUISITES.values():
+            names.update(prerequisites)
+        for name in sorted(names):
+            with self.subTest(name=name):
+                self.assertTrue((REPO / "notebooks" / name).is_file())
+
+    def test_dependents_wait_for_model(self):
+        for name in (EVALUATE, PREDICT):
+            with self.subTest(name=name):
+                self.assertIn(MODEL, run_notebooks.PREREQUISITES.get(name, ()))
+
+
+if __name__ == "__main__":
+    unittest.main()
