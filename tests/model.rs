@@ -4,7 +4,7 @@ use fashion_mnist::prelude::*;
 use fashion_mnist::train::check_inputs;
 
 mod common;
-use common::{scratch_dir, small_training_set};
+use common::{file_names, scratch_dir, small_training_set};
 
 #[test]
 fn model_has_keras_parameter_count() {
@@ -172,13 +172,8 @@ fn save_and_load_round_trip() {
     assert_eq!(load_history(&paths[2]).unwrap(), history);
     let config_text = std::fs::read_to_string(&paths[1]).unwrap();
     assert!(config_text.contains("batch_size = 32"), "{config_text}");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
     assert_eq!(
-        files,
+        file_names(&dir),
         vec!["history.csv", "model.safetensors", "training_config.toml"]
     );
 }

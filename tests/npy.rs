@@ -14,7 +14,7 @@ use fashion_mnist::Error;
 use ndarray::{Array1, Array3, Ix1, Ix3};
 
 mod common;
-use common::scratch_dir;
+use common::{file_names, scratch_dir};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -269,12 +269,10 @@ fn save_npy_leaves_no_part_file() {
         scaled
     );
     assert_eq!(load_npy::<u8, Ix1>(dir.join("labels.npy")).unwrap(), labels);
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    assert_eq!(files, vec!["images.npy", "labels.npy", "scaled.npy"]);
+    assert_eq!(
+        file_names(&dir),
+        vec!["images.npy", "labels.npy", "scaled.npy"]
+    );
 }
 
 #[test]
@@ -292,11 +290,7 @@ fn concurrent_saves_leave_one_whole_file() {
         }
     });
     assert_eq!(load_npy::<f32, Ix3>(&path).unwrap(), scaled);
-    let files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(files, vec!["scaled.npy"]);
+    assert_eq!(file_names(&dir), vec!["scaled.npy"]);
 }
 
 #[test]
