@@ -216,7 +216,8 @@ pub trait Classifier: Send {
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)>;
 
     /// Saves the weights as safetensors at `path`, creating the parent folder. The file
-    /// is written under a temporary name and then renamed, so readers never see a part.
+    /// is written under a temporary name and then renamed, so readers never see it half
+    /// written.
     fn save_weights(&self, path: &Path) -> Result<()> {
         crate::preprocess::write_then_rename(path, |partial| {
             self.net()

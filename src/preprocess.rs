@@ -524,8 +524,8 @@ fn all_in_unit_range(values: &[f32]) -> bool {
 
 /// Writes `array` to a `.npy` file that numpy can load, creating the parent folder.
 ///
-/// The data goes to a temporary file beside `path` first (see [`write_then_rename`]), so
-/// an interrupted write never leaves a file under the final name.
+/// The data goes to a temporary file beside `path` first and is renamed to `path` when
+/// complete, so an interrupted write never leaves a file under the final name.
 pub fn save_npy<A, S, D>(path: impl AsRef<Path>, array: &ArrayBase<S, D>) -> Result<()>
 where
     A: WritableElement,
@@ -541,12 +541,12 @@ where
     })
 }
 
-/// Runs `write` on `<path>.<process id>-<number>.part` and renames that file to `path`
-/// when `write` succeeds; removes it otherwise.
+/// Runs `write` on `<path>.<process id>-<number>.part`, then renames that file to `path`
+/// when `write` succeeds and removes it otherwise.
 ///
 /// The rename replaces `path` in one step, so a reader sees the old file or the new one,
-/// never a part. The process id and a per-process number give every write its own
-/// temporary file, so two kernels or threads writing the same file do not mix their data.
+/// never a partly written file. The process id and a per-process number give every write
+/// its own temporary file, so two kernels or threads writing the same file do not mix data.
 pub(crate) fn write_then_rename(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<()>,
