@@ -5,7 +5,9 @@ Usage: run_notebooks.py [--check] [--keep-going] [--jobs N] [--output-dir DIR] N
 
 Each notebook runs in a fresh "rust" kernel with its own folder as the working
 directory. Up to --jobs notebooks run at the same time (2 by default), each
-kernel with its own evcxr build folder. A notebook starts only after the
+kernel with its own evcxr build folder, once every build folder has compiled the
+dependencies of the current Cargo.lock; before that, one at a time. A notebook
+starts only after the
 notebooks it reads files from (PREREQUISITES below) have finished. The executed
 notebook and an HTML export of it are written to the output folder
 (target/notebooks/ by default), also when a cell fails, so the export shows
@@ -33,6 +35,7 @@ Environment:
 
 import argparse
 import asyncio
+import hashlib
 import os
 import queue
 import re
@@ -111,6 +114,8 @@ ANSI_ESCAPE_PATTERN = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "target" / "notebooks"
 DEFAULT_EVCXR_TMPDIR = REPO_ROOT / "target" / "evcxr"
+# File in a build folder that contains the dependency_key() of its last successful notebook.
+BUILT_MARKER = ".run-notebooks-built"
 
 
 def strip_ansi(text):
@@ -260,15 +265,10 @@ def find_test_accuracy(notebook):
 
 
 class CellProgress:
-    """Nbclient hooks that print one line per executed code cell with its duration.
+    """Nbclient hooks that print one line per executed code cell with its duration."""
 
-    on_first_cell_done, when given, is called once, after the first code cell (the
-    set-up cell) has finished.
-    """
-
-    def __init__(self, notebook_name, on_first_cell_done=None):
+    def __init__(self, notebook_name):
         self.notebook_name = notebook_name
-        self.on_first_cell_done = on_first_cell_done
         self.index = None
         self.cell = None
         self.started = None
@@ -285,9 +285,6 @@ class CellProgress:
             f"  {self.notebook_name} cell {cell_index:3d}  {seconds:7.1f} s  {status:5s}  {first_line(cell)[:60]}",
             flush=True,
         )
-        if self.on_first_cell_done is not None:
-            self.on_first_cell_done()
-            self.on_first_cell_done = None
 
 
 class EvcxrNotebookClient(NotebookClient):
@@ -328,10 +325,10 @@ class EvcxrNotebookClient(NotebookClient):
             self.process_late_message(message)
 
 
-async def execute_notebook(path, cell_timeout, kernel_env, on_first_cell_done):
+async def execute_notebook(path, cell_timeout, kernel_env):
     """Execute one notebook in place and return it with a list of failure reports."""
     notebook = nbformat.read(path, as_version=4)
-    progress = CellProgress(path.stem, on_first_cell_done)
+    progress = CellProgress(path.stem)
     client = EvcxrNotebookClient(
         notebook,
         kernel_name=KERNEL_NAME,
@@ -386,6 +383,11 @@ def prepare_kernel_environment():
 def lane_tmpdir(base_tmpdir, lane):
     """Return the evcxr build folder of lane 1, 2, ...: the base folder, then "<base>-2" and so on."""
     return base_tmpdir if lane == 1 else Path(f"{base_tmpdir}-{lane}")
+
+
+def dependency_key():
+    """Return the SHA-256 of Cargo.lock, which names the dependencies a build folder was built with."""
+    return hashlib.sha256((REPO_ROOT / "Cargo.lock").read_bytes()).hexdigest()
 
 
 def kernel_environment(base_tmpdir, lane):
@@ -462,20 +464,27 @@ class Scheduler:
         self.names = [path.name for path in paths]
         self.results = {}  # notebook name -> (executed notebook, failures)
         self.skipped = {}  # notebook name -> reason
-        # A kernel whose build folder was never used starts once the first set-up
-        # cell has finished. So on a machine without compiled dependencies only one
-        # kernel compiles them, and the others copy them from evcxr's cache.
-        self.first_setup_done = asyncio.Event()
+        self.dependency_key = dependency_key()
 
     def lane_built(self, lane):
-        """Return whether the lane's build folder contains an earlier build."""
-        return (lane_tmpdir(self.base_tmpdir, lane) / "target").is_dir()
+        """Return whether the lane's build folder was built with the current Cargo.lock."""
+        marker = lane_tmpdir(self.base_tmpdir, lane) / BUILT_MARKER
+        return marker.is_file() and marker.read_text() == self.dependency_key
 
     def choose_lane(self, free_lanes, running):
-        """Return the free lane to start the next notebook in, or None to wait for the first set-up cell."""
-        if not running or self.first_setup_done.is_set():
+        """Return the free lane to start the next notebook in, or None to wait for a running one.
+
+        Kernels run at the same time only when every lane's build folder is built. A kernel
+        that builds its folder compiles the dependencies or copies them from evcxr's cache,
+        and two kernels doing that at once fail: evcxr 0.22 updates a cache entry's "hits"
+        file without a lock ("Failed to wrap rustc: cannot parse integer from empty string").
+        Until then notebooks run one at a time, in the unbuilt lanes first.
+        """
+        if all(self.lane_built(lane) for lane in range(1, self.jobs + 1)):
             return free_lanes[0]
-        return next((lane for lane in free_lanes if self.lane_built(lane)), None)
+        if running:
+            return None
+        return next((lane for lane in free_lanes if not self.lane_built(lane)), free_lanes[0])
 
     def ready(self, name):
         """Return whether every prerequisite of `name` in this run has finished."""
@@ -490,9 +499,10 @@ class Scheduler:
         env = kernel_environment(self.base_tmpdir, lane)
         print(f"\n{path.name}: executing (evcxr build folder {env['EVCXR_TMPDIR']})", flush=True)
         started = time.monotonic()
-        notebook, failures = await execute_notebook(path.resolve(), self.cell_timeout, env, self.first_setup_done.set)
-        self.first_setup_done.set()
+        notebook, failures = await execute_notebook(path.resolve(), self.cell_timeout, env)
         seconds = time.monotonic() - started
+        if not failures:
+            (lane_tmpdir(self.base_tmpdir, lane) / BUILT_MARKER).write_text(self.dependency_key)
         # The export takes about a second, so it runs beside the other kernels' cells.
         notebook_path, html_path = await asyncio.to_thread(
             export_notebook, notebook, self.arguments.output_dir, path.name
@@ -533,16 +543,11 @@ class Scheduler:
                 running.add(asyncio.create_task(self.run_one(path, lane)))
             if not running:
                 break
-            waiters = set(running)
-            if not self.first_setup_done.is_set():
-                waiters.add(asyncio.create_task(self.first_setup_done.wait()))
-            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for task in done & running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
                 running.remove(task)
                 free_lanes.append(task.result())
                 free_lanes.sort()
-            for task in waiters - running - done:
-                task.cancel()
             if any(failures for _, failures in self.results.values()) and not self.arguments.keep_going:
                 stop = True
         for path in pending:

@@ -1,8 +1,8 @@
 """Tests of the Scheduler, chain_lengths, lane_tmpdir and PREREQUISITES in run_notebooks.py.
 
 No kernel starts and no notebook runs. A fake replaces execute_notebook. It records
-when each notebook starts, when its set-up cell is done and when it finishes, sleeps
-for a few milliseconds and returns an empty notebook. A mock replaces export_notebook,
+when each notebook starts and when it finishes, sleeps for a few milliseconds and
+returns an empty notebook. A mock replaces export_notebook,
 and the evcxr build folders are created in a temporary folder.
 
 Run with: .venv/bin/python -m unittest tests/notebooks/test_run_notebooks.py -v
@@ -32,8 +32,7 @@ EVALUATE = "04_evaluate.ipynb"
 PREDICT = "05_predict.ipynb"
 NOTEBOOKS = [EDA, PREPROCESSING, MODEL, EVALUATE, PREDICT]
 
-# Seconds a fake notebook runs unless a test sets another duration. The set-up cell
-# is done after half of it.
+# Seconds a fake notebook runs unless a test sets another duration.
 DEFAULT_SECONDS = 0.02
 # Seconds a slow notebook runs: thirty times the default, so the other notebooks finish
 # while it runs. Given to 03, it makes 04 and 05 start early unless the scheduler
@@ -48,7 +47,7 @@ class FakeExecution:
     """Replacement for run_notebooks.execute_notebook that records events.
 
     `events` lists (kind, notebook name) pairs in the order they happened, where kind
-    is "start", "setup" (the set-up cell callback was called) or "finish". `tmpdirs`
+    is "start" or "finish". `tmpdirs`
     maps each started notebook to the EVCXR_TMPDIR it got, which shows its lane.
     """
 
@@ -60,7 +59,7 @@ class FakeExecution:
         self.running = 0
         self.max_running = 0
 
-    async def __call__(self, path, cell_timeout, kernel_env, on_first_cell_done):
+    async def __call__(self, path, cell_timeout, kernel_env):
         name = path.name
         self.events.append(("start", name))
         self.tmpdirs[name] = kernel_env["EVCXR_TMPDIR"]
@@ -68,10 +67,7 @@ class FakeExecution:
         self.max_running = max(self.max_running, self.running)
         seconds = self.seconds.get(name, DEFAULT_SECONDS)
         try:
-            await asyncio.sleep(seconds / 2)
-            self.events.append(("setup", name))
-            on_first_cell_done()
-            await asyncio.sleep(seconds / 2)
+            await asyncio.sleep(seconds)
         finally:
             self.running -= 1
         self.events.append(("finish", name))
@@ -98,11 +94,12 @@ class SchedulerTestCase(unittest.TestCase):
     def run_scheduler(self, fake, names=NOTEBOOKS, jobs=2, keep_going=False, built_lanes=(1, 2)):
         """Run a Scheduler over `names` with `fake` as execute_notebook and return it.
 
-        Each lane in `built_lanes` gets a "target" folder, so the scheduler treats it
-        as built before and does not wait for a set-up cell before using it.
+        Each lane in `built_lanes` gets the marker of a build with the current Cargo.lock.
         """
         for lane in built_lanes:
-            (run_notebooks.lane_tmpdir(self.base_tmpdir, lane) / "target").mkdir(parents=True)
+            folder = run_notebooks.lane_tmpdir(self.base_tmpdir, lane)
+            folder.mkdir(parents=True)
+            (folder / run_notebooks.BUILT_MARKER).write_text(run_notebooks.dependency_key())
         paths = [self.temp / "notebooks" / name for name in names]
         arguments = types.SimpleNamespace(output_dir=self.temp / "output", check=False, keep_going=keep_going)
         scheduler = run_notebooks.Scheduler(paths, jobs, 60, arguments, self.base_tmpdir)
@@ -187,25 +184,41 @@ class SchedulerFailureTest(SchedulerTestCase):
                 self.assertEqual(scheduler.skipped.get(name), "an earlier notebook failed")
 
 
-class SchedulerSetupWaitTest(SchedulerTestCase):
+class SchedulerBuildFolderTest(SchedulerTestCase):
     def run_two(self, built_lanes):
         fake = FakeExecution(seconds={EDA: SLOW_SECONDS})
-        self.run_scheduler(fake, names=[EDA, PREPROCESSING], built_lanes=built_lanes)
-        return fake
+        scheduler = self.run_scheduler(fake, names=[EDA, PREPROCESSING], built_lanes=built_lanes)
+        return fake, scheduler
 
-    def test_unbuilt_lane_waits_for_setup(self):
-        fake = self.run_two(built_lanes=(1,))
+    def test_unbuilt_lane_is_used_first(self):
+        fake, _ = self.run_two(built_lanes=(1,))
+        self.assertEqual(fake.tmpdirs[EDA], f"{self.base_tmpdir}-2")
+
+    def test_unbuilt_lane_runs_alone(self):
+        fake, _ = self.run_two(built_lanes=(1,))
+        self.assertGreater(fake.position("start", PREPROCESSING), fake.position("finish", EDA))
+
+    def test_success_marks_lane_built(self):
+        _, scheduler = self.run_two(built_lanes=(1,))
+        self.assertTrue(scheduler.lane_built(2))
+
+    def test_failure_leaves_lane_unbuilt(self):
+        fake = FakeExecution(failing={EDA})
+        scheduler = self.run_scheduler(fake, names=[EDA], built_lanes=(1,))
+        self.assertEqual(fake.tmpdirs[EDA], f"{self.base_tmpdir}-2")
+        self.assertFalse(scheduler.lane_built(2))
+
+    def test_other_lock_file_is_unbuilt(self):
+        folder = run_notebooks.lane_tmpdir(self.base_tmpdir, 2)
+        folder.mkdir(parents=True)
+        (folder / run_notebooks.BUILT_MARKER).write_text("sha256 of another Cargo.lock")
+        fake, _ = self.run_two(built_lanes=(1,))
+        self.assertGreater(fake.position("start", PREPROCESSING), fake.position("finish", EDA))
+
+    def test_built_lanes_run_together(self):
+        fake, _ = self.run_two(built_lanes=(1, 2))
         self.assertEqual(fake.tmpdirs[PREPROCESSING], f"{self.base_tmpdir}-2")
-        self.assertGreater(fake.position("start", PREPROCESSING), fake.position("setup", EDA))
-
-    def test_unbuilt_lane_skips_waiting_for_finish(self):
-        fake = self.run_two(built_lanes=(1,))
         self.assertLess(fake.position("start", PREPROCESSING), fake.position("finish", EDA))
-
-    def test_built_lane_starts_at_once(self):
-        fake = self.run_two(built_lanes=(1, 2))
-        self.assertEqual(fake.tmpdirs[PREPROCESSING], f"{self.base_tmpdir}-2")
-        self.assertLess(fake.position("start", PREPROCESSING), fake.position("setup", EDA))
 
 
 class ChainLengthsTest(unittest.TestCase):
