@@ -4,7 +4,7 @@
 Usage: run_notebooks.py [--check] [--keep-going] [--jobs N] [--output-dir DIR] NOTEBOOK...
 
 Each notebook runs in a fresh "rust" kernel with its own folder as the working
-directory. Up to --jobs notebooks run at the same time (2 by default), each
+directory. Up to --jobs notebooks run at the same time (1 by default), each
 kernel with its own evcxr build folder, once every build folder has compiled the
 dependencies of the current Cargo.lock; before that, one at a time. A notebook
 starts only after the
@@ -93,9 +93,11 @@ PREREQUISITES = {
 }
 
 KERNEL_NAME = "rust"
-# Two kernels keep both cores of a 2-core machine busy: much of a notebook's time
-# is single-threaded work in the kernel (rust-analyzer, cargo, linking).
-DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+# One kernel at a time. --jobs 2 keeps both cores of a 2-core machine busy, but
+# evcxr 0.22 updates its compilation cache without a lock, and a kernel whose set-up
+# cell recompiles dependencies through the cache while another does the same can
+# fail with "Failed to wrap rustc: cannot parse integer from empty string".
+DEFAULT_JOBS = 1
 DEFAULT_CELL_TIMEOUT_SECONDS = 1800
 KERNEL_STARTUP_TIMEOUT_SECONDS = 120
 FIGURE_MIME_TYPES = ("image/png", "image/svg+xml")
