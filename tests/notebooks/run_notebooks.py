@@ -4,11 +4,12 @@
 Usage: run_notebooks.py [--check] [--keep-going] [--jobs N] [--output-dir DIR] NOTEBOOK...
 
 Each notebook runs in a fresh "rust" kernel with its own folder as the working
-directory. Up to --jobs notebooks run at the same time (1 by default), each
-kernel with its own evcxr build folder, once every build folder has compiled the
-dependencies of the current Cargo.lock; before that, one at a time. A notebook
-starts only after the
-notebooks it reads files from (PREREQUISITES below) have finished. The executed
+directory. Up to --jobs notebooks run at the same time (2 by default). Each
+kernel has its own evcxr build folder and its own evcxr compilation cache.
+Kernels run at the same time only once every build folder has compiled the
+dependencies of the current Cargo.lock, and one at a time before that. A
+notebook starts only after the notebooks it reads files from (PREREQUISITES
+below) have finished. The executed
 notebook and an HTML export of it are written to the output folder
 (target/notebooks/ by default), also when a cell fails, so the export shows
 where it stopped. The exit status is non-zero when a cell has an
@@ -31,6 +32,19 @@ Environment:
                          path with "-2" appended, and so on. Reusing the
                          folders lets later notebooks and later runs skip
                          compiling the dependencies again.
+
+Each build folder has its own evcxr compilation cache beside it, in the folder's
+path with "-cache" appended: the runner sets XDG_CACHE_HOME for the kernel, and
+evcxr keeps its cache in $XDG_CACHE_HOME/evcxr. Two reasons:
+  - evcxr 0.22 updates a cache entry's "hits" file without a lock, so two kernels
+    that copy the same dependency from one cache at the same time can fail with
+    "Failed to wrap rustc: cannot parse integer from empty string".
+  - A cache entry made in another folder (by JupyterLab's temporary folders, or
+    another clone) carries that folder's paths in its dependency files. Once that
+    folder is gone, cargo finds the dependency out of date in every build, and
+    evcxr copies it from the cache again before every cell.
+A build folder that has not compiled the dependencies yet starts with a copy of
+a built folder's cache, so the dependencies are compiled once, not per kernel.
 """
 
 import argparse
@@ -39,6 +53,7 @@ import hashlib
 import os
 import queue
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -93,11 +108,9 @@ PREREQUISITES = {
 }
 
 KERNEL_NAME = "rust"
-# One kernel at a time. --jobs 2 keeps both cores of a 2-core machine busy, but
-# evcxr 0.22 updates its compilation cache without a lock, and a kernel whose set-up
-# cell recompiles dependencies through the cache while another does the same can
-# fail with "Failed to wrap rustc: cannot parse integer from empty string".
-DEFAULT_JOBS = 1
+# Two kernels keep both cores of a 2-core machine busy. About two thirds of a warm
+# notebook's time is evcxr analysing the dependencies' sources, on one core.
+DEFAULT_JOBS = 2
 DEFAULT_CELL_TIMEOUT_SECONDS = 1800
 KERNEL_STARTUP_TIMEOUT_SECONDS = 120
 FIGURE_MIME_TYPES = ("image/png", "image/svg+xml")
@@ -387,16 +400,29 @@ def lane_tmpdir(base_tmpdir, lane):
     return base_tmpdir if lane == 1 else Path(f"{base_tmpdir}-{lane}")
 
 
+def lane_cache_home(base_tmpdir, lane):
+    """Return the XDG_CACHE_HOME of lane 1, 2, ...: its build folder's path with "-cache" appended."""
+    return Path(f"{lane_tmpdir(base_tmpdir, lane)}-cache")
+
+
+def evcxr_cache(base_tmpdir, lane):
+    """Return the folder of the lane's evcxr compilation cache."""
+    return lane_cache_home(base_tmpdir, lane) / "evcxr"
+
+
 def dependency_key():
     """Return the SHA-256 of Cargo.lock, which names the dependencies a build folder was built with."""
     return hashlib.sha256((REPO_ROOT / "Cargo.lock").read_bytes()).hexdigest()
 
 
 def kernel_environment(base_tmpdir, lane):
-    """Return the environment of a kernel in `lane`: this process's, with the lane's build folder."""
+    """Return the environment of a kernel in `lane`: this process's, with the lane's build folder
+    and compilation cache."""
     tmpdir = lane_tmpdir(base_tmpdir, lane)
     tmpdir.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "EVCXR_TMPDIR": str(tmpdir)}
+    cache_home = lane_cache_home(base_tmpdir, lane)
+    cache_home.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "EVCXR_TMPDIR": str(tmpdir), "XDG_CACHE_HOME": str(cache_home)}
 
 
 def chain_lengths(names):
@@ -476,17 +502,35 @@ class Scheduler:
     def choose_lane(self, free_lanes, running):
         """Return the free lane to start the next notebook in, or None to wait for a running one.
 
-        Kernels run at the same time only when every lane's build folder is built. A kernel
-        that builds its folder compiles the dependencies or copies them from evcxr's cache,
-        and two kernels doing that at once fail: evcxr 0.22 updates a cache entry's "hits"
-        file without a lock ("Failed to wrap rustc: cannot parse integer from empty string").
-        Until then notebooks run one at a time, in the unbuilt lanes first.
+        Kernels run at the same time only when every lane's build folder is built. Until
+        then notebooks run one at a time, in the unbuilt lanes first: the first one compiles
+        the dependencies, and each later one starts from a copy of its compilation cache
+        (seed_cache) instead of compiling them again beside it.
         """
         if all(self.lane_built(lane) for lane in range(1, self.jobs + 1)):
             return free_lanes[0]
         if running:
             return None
         return next((lane for lane in free_lanes if not self.lane_built(lane)), free_lanes[0])
+
+    def seed_cache(self, lane):
+        """Copy a built lane's compilation cache into `lane` when `lane` is unbuilt and has none.
+
+        Returns the copied folder, or None. choose_lane starts an unbuilt lane only when no
+        kernel runs, so no kernel writes to either cache during the copy.
+        """
+        target = evcxr_cache(self.base_tmpdir, lane)
+        if self.lane_built(lane) or target.exists():
+            return None
+        for other in range(1, self.jobs + 1):
+            source = evcxr_cache(self.base_tmpdir, other)
+            if other != lane and self.lane_built(other) and source.is_dir():
+                partial = target.with_name(f"{target.name}.part")
+                shutil.rmtree(partial, ignore_errors=True)
+                shutil.copytree(source, partial)
+                partial.rename(target)
+                return source
+        return None
 
     def ready(self, name):
         """Return whether every prerequisite of `name` in this run has finished."""
@@ -501,6 +545,9 @@ class Scheduler:
         env = kernel_environment(self.base_tmpdir, lane)
         print(f"\n{path.name}: executing (evcxr build folder {env['EVCXR_TMPDIR']})", flush=True)
         started = time.monotonic()
+        seeded_from = await asyncio.to_thread(self.seed_cache, lane)
+        if seeded_from:
+            print(f"{path.name}: copied the compilation cache {seeded_from} into {env['XDG_CACHE_HOME']}", flush=True)
         notebook, failures = await execute_notebook(path.resolve(), self.cell_timeout, env)
         seconds = time.monotonic() - started
         if not failures:

@@ -1,9 +1,9 @@
-"""Tests of the Scheduler, chain_lengths, lane_tmpdir and PREREQUISITES in run_notebooks.py.
+"""Tests of the Scheduler, chain_lengths, lane folders and PREREQUISITES in run_notebooks.py.
 
 No kernel starts and no notebook runs. A fake replaces execute_notebook. It records
 when each notebook starts and when it finishes, sleeps for a few milliseconds and
 returns an empty notebook. A mock replaces export_notebook,
-and the evcxr build folders are created in a temporary folder.
+and the evcxr build folders and caches are created in a temporary folder.
 
 Run with: .venv/bin/python -m unittest tests/notebooks/test_run_notebooks.py -v
 """
@@ -47,8 +47,9 @@ class FakeExecution:
     """Replacement for run_notebooks.execute_notebook that records events.
 
     `events` lists (kind, notebook name) pairs in the order they happened, where kind
-    is "start" or "finish". `tmpdirs`
-    maps each started notebook to the EVCXR_TMPDIR it got, which shows its lane.
+    is "start" or "finish". `tmpdirs` and `cache_homes`
+    map each started notebook to the EVCXR_TMPDIR and XDG_CACHE_HOME it got, which show
+    its lane. `caches_seen` maps it to the cache entries its lane had when it started.
     """
 
     def __init__(self, seconds=None, failing=()):
@@ -56,6 +57,8 @@ class FakeExecution:
         self.failing = set(failing)
         self.events = []
         self.tmpdirs = {}
+        self.cache_homes = {}
+        self.caches_seen = {}
         self.running = 0
         self.max_running = 0
 
@@ -63,6 +66,9 @@ class FakeExecution:
         name = path.name
         self.events.append(("start", name))
         self.tmpdirs[name] = kernel_env["EVCXR_TMPDIR"]
+        self.cache_homes[name] = kernel_env["XDG_CACHE_HOME"]
+        cache = Path(kernel_env["XDG_CACHE_HOME"]) / "evcxr"
+        self.caches_seen[name] = sorted(p.name for p in cache.iterdir()) if cache.is_dir() else []
         self.running += 1
         self.max_running = max(self.max_running, self.running)
         seconds = self.seconds.get(name, DEFAULT_SECONDS)
@@ -221,6 +227,72 @@ class SchedulerBuildFolderTest(SchedulerTestCase):
         self.assertLess(fake.position("start", PREPROCESSING), fake.position("finish", EDA))
 
 
+class CompilationCacheTest(SchedulerTestCase):
+    """Each lane has its own evcxr cache. An unbuilt lane starts with a copy of a built lane's cache."""
+
+    def fill_cache(self, lane, entries):
+        """Create cache entries (folders with a "hits" file) in `lane`'s evcxr cache."""
+        cache = run_notebooks.evcxr_cache(self.base_tmpdir, lane)
+        for entry in entries:
+            (cache / entry).mkdir(parents=True)
+            (cache / entry / "hits").write_text("3")
+        return cache
+
+    def test_lanes_get_their_own_cache(self):
+        fake = FakeExecution(seconds={EDA: SLOW_SECONDS})
+        self.run_scheduler(fake, names=[EDA, PREPROCESSING])
+        self.assertEqual(fake.cache_homes[EDA], f"{self.base_tmpdir}-cache")
+        self.assertEqual(fake.cache_homes[PREPROCESSING], f"{self.base_tmpdir}-2-cache")
+
+    def test_unbuilt_lane_copies_built_cache(self):
+        source = self.fill_cache(1, ["1234", "5678"])
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA], built_lanes=(1,))
+        self.assertEqual(fake.tmpdirs[EDA], f"{self.base_tmpdir}-2")
+        self.assertEqual(fake.caches_seen[EDA], ["1234", "5678"])
+        copied = run_notebooks.evcxr_cache(self.base_tmpdir, 2) / "1234" / "hits"
+        self.assertEqual(copied.read_text(), "3")
+        # The source stays as it was.
+        self.assertEqual(sorted(p.name for p in source.iterdir()), ["1234", "5678"])
+
+    def test_built_lane_keeps_its_cache(self):
+        self.fill_cache(1, ["1234"])
+        self.fill_cache(2, ["9999"])
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA, PREPROCESSING], built_lanes=(1, 2))
+        self.assertEqual(fake.caches_seen[PREPROCESSING], ["9999"])
+
+    def test_unbuilt_lane_keeps_own_cache(self):
+        self.fill_cache(1, ["1234"])
+        self.fill_cache(2, ["9999"])
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA], built_lanes=(1,))
+        self.assertEqual(fake.caches_seen[EDA], ["9999"])
+
+    def test_no_built_cache_no_copy(self):
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA], built_lanes=())
+        self.assertEqual(fake.caches_seen[EDA], [])
+        self.assertFalse(run_notebooks.evcxr_cache(self.base_tmpdir, 2).exists())
+
+    def test_unbuilt_cache_not_copied(self):
+        # Lane 2 is not built, so its cache may be incomplete.
+        self.fill_cache(2, ["9999"])
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA], built_lanes=())
+        self.assertEqual(fake.tmpdirs[EDA], str(self.base_tmpdir))
+        self.assertEqual(fake.caches_seen[EDA], [])
+
+    def test_copies_lane_built_this_run(self):
+        self.fill_cache(1, ["1234"])
+        fake = FakeExecution()
+        self.run_scheduler(fake, names=[EDA, PREPROCESSING], built_lanes=())
+        self.assertEqual(fake.tmpdirs[EDA], str(self.base_tmpdir))
+        # 01 marked lane 1 built, so 02 runs in lane 2 and starts with lane 1's cache.
+        self.assertEqual(fake.tmpdirs[PREPROCESSING], f"{self.base_tmpdir}-2")
+        self.assertEqual(fake.caches_seen[PREPROCESSING], ["1234"])
+
+
 class ChainLengthsTest(unittest.TestCase):
     def test_model_has_longest_chain(self):
         lengths = run_notebooks.chain_lengths(NOTEBOOKS)
@@ -240,6 +312,11 @@ class LaneTmpdirTest(unittest.TestCase):
     def test_lane_two_appends_suffix(self):
         base = Path("/tmp/evcxr")
         self.assertEqual(run_notebooks.lane_tmpdir(base, 2), Path(f"{base}-2"))
+
+    def test_cache_is_beside_build_folder(self):
+        base = Path("/tmp/evcxr")
+        self.assertEqual(run_notebooks.lane_cache_home(base, 1), Path("/tmp/evcxr-cache"))
+        self.assertEqual(run_notebooks.evcxr_cache(base, 2), Path("/tmp/evcxr-2-cache/evcxr"))
 
 
 class PrerequisitesTest(unittest.TestCase):
