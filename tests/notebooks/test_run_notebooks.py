@@ -319,6 +319,31 @@ class LaneTmpdirTest(unittest.TestCase):
         self.assertEqual(run_notebooks.evcxr_cache(base, 2), Path("/tmp/evcxr-2-cache/evcxr"))
 
 
+class KernelEnvironmentTest(unittest.TestCase):
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.base = Path(temp.name) / "evcxr"
+
+    def test_huge_pages_off_by_default(self):
+        with mock.patch.dict(run_notebooks.os.environ, clear=False) as environ:
+            environ.pop("MIMALLOC_ALLOW_THP", None)
+            env = run_notebooks.kernel_environment(self.base, 1)
+        self.assertEqual(env["MIMALLOC_ALLOW_THP"], "0")
+
+    def test_user_setting_kept(self):
+        with mock.patch.dict(run_notebooks.os.environ, {"MIMALLOC_ALLOW_THP": "1"}):
+            env = run_notebooks.kernel_environment(self.base, 1)
+        self.assertEqual(env["MIMALLOC_ALLOW_THP"], "1")
+
+    def test_lane_folders_override_environment(self):
+        with mock.patch.dict(run_notebooks.os.environ, {"EVCXR_TMPDIR": "/elsewhere", "XDG_CACHE_HOME": "/cache"}):
+            env = run_notebooks.kernel_environment(self.base, 2)
+        self.assertEqual(env["EVCXR_TMPDIR"], f"{self.base}-2")
+        self.assertEqual(env["XDG_CACHE_HOME"], f"{self.base}-2-cache")
+        self.assertTrue(Path(env["XDG_CACHE_HOME"]).is_dir())
+
+
 class PrerequisitesTest(unittest.TestCase):
     def test_prerequisites_name_existing_notebooks(self):
         names = set(run_notebooks.PREREQUISITES)
