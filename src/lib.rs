@@ -10,6 +10,7 @@ pub mod cnn;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+mod files;
 pub mod model;
 pub mod plot;
 pub mod predict;

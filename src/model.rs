@@ -219,7 +219,7 @@ pub trait Classifier: Send {
     /// is written under a temporary name and then renamed, so readers never see it half
     /// written.
     fn save_weights(&self, path: &Path) -> Result<()> {
-        crate::preprocess::write_then_rename(path, |partial| {
+        crate::files::write_then_rename(path, |partial| {
             self.net()
                 .save_safetensors(partial)
                 .map_err(|err| Error::Weights {

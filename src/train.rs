@@ -10,9 +10,9 @@ use ndarray::{ArrayView1, ArrayView3};
 use crate::data::NUM_CLASSES;
 use crate::error::{Error, Result};
 use crate::evaluate::evaluate;
+use crate::files::write_then_rename;
 pub use crate::model::Classifier;
 use crate::model::{check_image_shape, Model, PIXELS};
-use crate::preprocess::write_then_rename;
 
 /// File names written by [`save_training`] under `data/`.
 pub const WEIGHTS_FILE: &str = "model.safetensors";

@@ -610,8 +610,9 @@ class Scheduler:
                 free_lanes.sort()
             if any(failures for _, failures in self.results.values()) and not self.arguments.keep_going:
                 stop = True
+        failed = ", ".join(name for name, (_, failures) in self.results.items() if failures)
         for path in pending:
-            self.skipped.setdefault(path.name, "an earlier notebook failed")
+            self.skipped.setdefault(path.name, f"{failed} failed (--keep-going executes the rest)")
 
 
 def main():

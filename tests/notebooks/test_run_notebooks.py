@@ -187,7 +187,7 @@ class SchedulerFailureTest(SchedulerTestCase):
         for name in (PREPROCESSING, EVALUATE, PREDICT):
             with self.subTest(name=name):
                 self.assertFalse(fake.started(name))
-                self.assertEqual(scheduler.skipped.get(name), "an earlier notebook failed")
+                self.assertEqual(scheduler.skipped.get(name), f"{EDA} failed (--keep-going executes the rest)")
 
 
 class SchedulerBuildFolderTest(SchedulerTestCase):
