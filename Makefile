@@ -73,8 +73,10 @@ $(VENV_STAMP): environment.yml
 
 kernel: $(KERNEL_JSON)
 
-$(KERNEL_JSON): $(VENV_STAMP) | evcxr
+# scripts/rust_kernel.py starts each kernel with a build folder of its own (see there).
+$(KERNEL_JSON): $(VENV_STAMP) scripts/rust_kernel.py | evcxr
 	JUPYTER_PATH='$(VENV_JUPYTER_DIR)' '$(EVCXR_JUPYTER)' --install
+	$(VENV_PYTHON) scripts/rust_kernel.py --install $(KERNEL_JSON)
 
 data:
 	scripts/fetch-fashion-mnist.sh
@@ -110,13 +112,11 @@ test: setup
 	$(VENV_PYTHON) tests/notebooks/run_notebooks.py --check $(NOTEBOOKS)
 	$(MAKE) --no-print-directory screenshots
 
-# Jupyter Server exits when started as root without --allow-root. MIMALLOC_ALLOW_THP=0
-# stops the kernels' allocator from asking for transparent huge pages, which made
-# evcxr take half again as long per notebook (see tests/notebooks/run_notebooks.py).
+# Jupyter Server exits when started as root without --allow-root.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: setup
-	JUPYTER_PATH='$(VENV_JUPYTER_DIR)' MIMALLOC_ALLOW_THP=$${MIMALLOC_ALLOW_THP:-0} $(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(LAB_ROOT_FLAG)
+	JUPYTER_PATH='$(VENV_JUPYTER_DIR)' $(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(LAB_ROOT_FLAG)
 
 # Speed and memory goals live in the benchmarks under benches/, not in the tests.
 bench: data

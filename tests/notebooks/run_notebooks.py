@@ -35,7 +35,9 @@ Environment:
 
 Each build folder has its own evcxr compilation cache beside it, in the folder's
 path with "-cache" appended: the runner sets XDG_CACHE_HOME for the kernel, and
-evcxr keeps its cache in $XDG_CACHE_HOME/evcxr. Two reasons:
+evcxr keeps its cache in $XDG_CACHE_HOME/evcxr. The runner also sets
+MIMALLOC_ALLOW_THP=0 unless it is set (scripts/rust_kernel.py says why). Own caches
+for two reasons:
   - evcxr 0.22 updates a cache entry's "hits" file without a lock, so two kernels
     that copy the same dependency from one cache at the same time can fail with
     "Failed to wrap rustc: cannot parse integer from empty string".
@@ -53,7 +55,6 @@ import hashlib
 import os
 import queue
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -64,6 +65,16 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async
 from nbconvert import HTMLExporter
+
+# scripts/rust_kernel.py starts every kernel, and names the build folders and caches.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from rust_kernel import (  # noqa: E402 (imported from the folder added above)
+    KERNEL_ENVIRONMENT_DEFAULTS,
+    copy_cache,
+    evcxr_cache,
+    lane_cache_home,
+    lane_tmpdir,
+)
 
 TEST_ACCURACY_PATTERN = re.compile(r"test accuracy:\s*([0-9]*\.?[0-9]+)")
 
@@ -129,12 +140,6 @@ ANSI_ESCAPE_PATTERN = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "target" / "notebooks"
 DEFAULT_EVCXR_TMPDIR = REPO_ROOT / "target" / "evcxr"
-# Environment variables a kernel gets unless this process has them set.
-# evcxr_jupyter allocates with mimalloc, which requests transparent huge pages from
-# Linux (madvise MADV_HUGEPAGE) by default. The kernel then zeroes a 2 MiB page for each
-# page fault in those regions: on a 2-core machine that was 58% of a kernel's CPU time
-# (perf), and a warm notebook 04 took 31 s with huge pages and 20 s without.
-KERNEL_ENVIRONMENT_DEFAULTS = {"MIMALLOC_ALLOW_THP": "0"}
 # File in a build folder that contains the dependency_key() of its last successful notebook.
 BUILT_MARKER = ".run-notebooks-built"
 
@@ -401,21 +406,6 @@ def prepare_kernel_environment():
     return Path(os.environ.get("EVCXR_TMPDIR") or DEFAULT_EVCXR_TMPDIR)
 
 
-def lane_tmpdir(base_tmpdir, lane):
-    """Return the evcxr build folder of lane 1, 2, ...: the base folder, then "<base>-2" and so on."""
-    return base_tmpdir if lane == 1 else Path(f"{base_tmpdir}-{lane}")
-
-
-def lane_cache_home(base_tmpdir, lane):
-    """Return the XDG_CACHE_HOME of lane 1, 2, ...: its build folder's path with "-cache" appended."""
-    return Path(f"{lane_tmpdir(base_tmpdir, lane)}-cache")
-
-
-def evcxr_cache(base_tmpdir, lane):
-    """Return the folder of the lane's evcxr compilation cache."""
-    return lane_cache_home(base_tmpdir, lane) / "evcxr"
-
-
 def dependency_key():
     """Return the SHA-256 of Cargo.lock, which names the dependencies a build folder was built with."""
     return hashlib.sha256((REPO_ROOT / "Cargo.lock").read_bytes()).hexdigest()
@@ -536,10 +526,7 @@ class Scheduler:
         for other in range(1, self.jobs + 1):
             source = evcxr_cache(self.base_tmpdir, other)
             if other != lane and self.lane_built(other) and source.is_dir():
-                partial = target.with_name(f"{target.name}.part")
-                shutil.rmtree(partial, ignore_errors=True)
-                shutil.copytree(source, partial)
-                partial.rename(target)
+                copy_cache(source, target)
                 return source
         return None
 

@@ -231,11 +231,12 @@ class CompilationCacheTest(SchedulerTestCase):
     """Each lane has its own evcxr cache. An unbuilt lane starts with a copy of a built lane's cache."""
 
     def fill_cache(self, lane, entries):
-        """Create cache entries (folders with a "hits" file) in `lane`'s evcxr cache."""
+        """Create complete cache entries (folders with "hits" and "stderr" files) in `lane`'s evcxr cache."""
         cache = run_notebooks.evcxr_cache(self.base_tmpdir, lane)
         for entry in entries:
             (cache / entry).mkdir(parents=True)
             (cache / entry / "hits").write_text("3")
+            (cache / entry / "stderr").write_text("")
         return cache
 
     def test_lanes_get_their_own_cache(self):
