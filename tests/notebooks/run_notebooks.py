@@ -619,7 +619,7 @@ def main():
     except NoSuchKernel:
         print(f"error: kernel {KERNEL_NAME!r} not found; run `make setup` to register it", file=sys.stderr)
         return 2
-    print(f"kernel: {kernel_spec.argv[0]} (kernel spec {kernel_spec.resource_dir})")
+    print(f"kernel: {' '.join(kernel_spec.argv)} (kernel spec {kernel_spec.resource_dir})")
     print(f"cell timeout: {cell_timeout} s; notebooks at the same time: {arguments.jobs}")
 
     total_started = time.monotonic()
