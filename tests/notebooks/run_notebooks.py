@@ -27,11 +27,13 @@ Environment:
                          build folder and evcxr cache, that took 249 s on an
                          idle 2-core machine and 583 s beside another build.
                          With a filled build folder it takes about 8 s.
-  EVCXR_TMPDIR           evcxr's build folder (default target/evcxr/). The
+  EVCXR_TMPDIR           evcxr's build folder (default target/evcxr/; a relative
+                         path is taken from the current folder). The
                          second kernel running at the same time uses the same
                          path with "-2" appended, and so on. Reusing the
                          folders lets later notebooks and later runs skip
-                         compiling the dependencies again.
+                         compiling the dependencies again. A run locks its
+                         folders, so a second run at the same time waits.
 
 Each build folder has its own evcxr compilation cache beside it, in the folder's
 path with "-cache" appended: the runner sets XDG_CACHE_HOME for the kernel, and
@@ -45,8 +47,9 @@ for two reasons:
     another clone) carries that folder's paths in its dependency files. Once that
     folder is gone, cargo finds the dependency out of date in every build, and
     evcxr copies it from the cache again before every cell.
-A build folder that has not compiled the dependencies yet starts with a copy of
-a built folder's cache, so the dependencies are compiled once, not per kernel.
+A build folder that has neither compiled the dependencies nor a cache starts with
+a copy of a built folder's cache, so the dependencies are compiled once, not per
+kernel.
 """
 
 import argparse
@@ -74,6 +77,7 @@ from rust_kernel import (  # noqa: E402 (imported from the folder added above)
     evcxr_cache,
     lane_cache_home,
     lane_tmpdir,
+    lock_folder,
 )
 
 TEST_ACCURACY_PATTERN = re.compile(r"test accuracy:\s*([0-9]*\.?[0-9]+)")
@@ -403,7 +407,24 @@ def prepare_kernel_environment():
     env_jupyter_dir = str(Path(sys.prefix) / "share" / "jupyter")
     search_path = [env_jupyter_dir] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(search_path))
-    return Path(os.environ.get("EVCXR_TMPDIR") or DEFAULT_EVCXR_TMPDIR)
+    return Path(os.environ.get("EVCXR_TMPDIR") or DEFAULT_EVCXR_TMPDIR).absolute()
+
+
+def hold_build_folders(base_tmpdir, jobs):
+    """Lock the build folders of lanes 1 to `jobs` for this run, waiting while another run holds one.
+
+    Returns the open lock files: the locks end when this process exits. Kernels started
+    from JupyterLab use other folders (scripts/rust_kernel.py).
+    """
+    locks = []
+    for lane in range(1, jobs + 1):
+        folder = lane_tmpdir(base_tmpdir, lane)
+        lock = lock_folder(folder)
+        if lock is None:
+            print(f"waiting for another run_notebooks.py, which uses the build folder {folder}", flush=True)
+            lock = lock_folder(folder, wait=True)
+        locks.append(lock)
+    return locks
 
 
 def dependency_key():
@@ -518,7 +539,8 @@ class Scheduler:
         """Copy a built lane's compilation cache into `lane` when `lane` is unbuilt and has none.
 
         Returns the copied folder, or None. choose_lane starts an unbuilt lane only when no
-        kernel runs, so no kernel writes to either cache during the copy.
+        kernel of this run runs, and other runs wait for this run's build folder locks
+        (hold_build_folders), so no kernel writes to either cache during the copy.
         """
         target = evcxr_cache(self.base_tmpdir, lane)
         if self.lane_built(lane) or target.exists():
@@ -622,6 +644,7 @@ def main():
     print(f"kernel: {' '.join(kernel_spec.argv)} (kernel spec {kernel_spec.resource_dir})")
     print(f"cell timeout: {cell_timeout} s; notebooks at the same time: {arguments.jobs}")
 
+    build_folder_locks = hold_build_folders(base_tmpdir, arguments.jobs)
     total_started = time.monotonic()
     scheduler = Scheduler(arguments.notebooks, arguments.jobs, cell_timeout, arguments, base_tmpdir)
     asyncio.run(scheduler.run())
@@ -641,6 +664,8 @@ def main():
     print(f"total time: {time.monotonic() - total_started:.1f} s")
     if test_accuracy is not None:
         print(f"test accuracy: {test_accuracy}")
+    for lock in build_folder_locks:
+        lock.close()
     if all_failures:
         print(f"{len(all_failures)} problem(s) found; see the error lines above", file=sys.stderr)
         return 1

@@ -11,8 +11,10 @@ Run with: .venv/bin/python -m unittest tests/notebooks/test_run_notebooks.py -v
 import asyncio
 import contextlib
 import io
+import subprocess
 import sys
 import tempfile
+import time
 import types
 import unittest
 from pathlib import Path
@@ -343,6 +345,59 @@ class KernelEnvironmentTest(unittest.TestCase):
         self.assertEqual(env["EVCXR_TMPDIR"], f"{self.base}-2")
         self.assertEqual(env["XDG_CACHE_HOME"], f"{self.base}-2-cache")
         self.assertTrue(Path(env["XDG_CACHE_HOME"]).is_dir())
+
+
+# Run as another process: locks a build folder, prints "locked", and releases the lock
+# after the given number of seconds.
+OTHER_RUN = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import rust_kernel
+lock = rust_kernel.lock_folder(Path(sys.argv[2]))
+print("locked", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+class HoldBuildFoldersTest(unittest.TestCase):
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.base = Path(temp.name) / "evcxr"
+
+    def test_locks_every_lane(self):
+        locks = run_notebooks.hold_build_folders(self.base, 2)
+        self.addCleanup(lambda: [lock.close() for lock in locks])
+        self.assertEqual(len(locks), 2)
+        self.assertIsNone(self.lock_elsewhere(self.base))
+        self.assertIsNone(self.lock_elsewhere(Path(f"{self.base}-2")))
+
+    def test_waits_for_other_run(self):
+        scripts = REPO / "scripts"
+        other = subprocess.Popen(
+            [sys.executable, "-c", OTHER_RUN, str(scripts), f"{self.base}-2", "0.5"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.addCleanup(other.stdout.close)
+        self.addCleanup(other.wait)
+        self.assertEqual(other.stdout.readline().strip(), "locked")
+        started = time.monotonic()
+        with contextlib.redirect_stdout(io.StringIO()) as output:
+            locks = run_notebooks.hold_build_folders(self.base, 2)
+        self.addCleanup(lambda: [lock.close() for lock in locks])
+        # The other process holds the lock for 0.5 s after printing "locked".
+        self.assertGreater(time.monotonic() - started, 0.3)
+        self.assertIn(f"waiting for another run_notebooks.py, which uses the build folder {self.base}-2", output.getvalue())
+
+    def lock_elsewhere(self, folder):
+        """Return "locked" when another process can lock `folder`, else None."""
+        probe = "import sys; sys.path.insert(0, sys.argv[1]); import rust_kernel; from pathlib import Path; print('locked' if rust_kernel.lock_folder(Path(sys.argv[2])) else '')"
+        output = subprocess.run(
+            [sys.executable, "-c", probe, str(REPO / "scripts"), str(folder)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return output or None
 
 
 class PrerequisitesTest(unittest.TestCase):
