@@ -8,16 +8,17 @@ Usage:
 
 Without EVCXR_TMPDIR, evcxr builds each kernel in a new temporary folder and copies
 the compiled dependencies into it from ~/.cache/evcxr, so the set-up cell of notebook
-04 took 34 s. The copies also keep the paths of the folder that compiled them first. Once that
-folder is deleted, cargo finds 14 crates out of date in every build, so evcxr copies
-them again before every cell: in notebook 04 the later cells took 2.6 to 4.3 s instead
-of 1.2 to 2.1 s.
+04 took 19.6 s at every kernel start. The copies also keep the paths of the folder that
+compiled them first. Once that folder is deleted, cargo finds 14 crates out of date in
+every build, so evcxr copies them again before every cell: in notebook 04 the later
+cells took 1.5 to 1.9 s instead of 1.0 to 1.6 s (docs/measurements.md).
 
 So when EVCXR_TMPDIR is not set (a kernel started from JupyterLab), this script gives
-the kernel a build folder that lasts between kernels. It is the first one that no
-running kernel holds of $EVCXR_LAB_TMPDIR (default target/evcxr-lab, and a relative
-path is taken from the repository), the same path with "-2" appended, and so on. The kernel process
-holds its folder with a POSIX lock on the file .kernel-lock in it. The lock ends when
+the kernel a build folder that lasts between kernels. The candidates are
+$EVCXR_LAB_TMPDIR (default target/evcxr-lab, and a relative path is taken from the
+repository), then the same path with "-2" appended, and so on. The kernel gets the first
+one that no running kernel has locked, and locks it with a POSIX lock on the file
+.kernel-lock in it. The lock ends when
 that process exits, even when a process it started lives on, because child processes
 do not inherit POSIX locks. The folder's own compilation cache is beside it ("-cache"
 appended: XDG_CACHE_HOME, so evcxr uses $XDG_CACHE_HOME/evcxr). A folder without a
@@ -55,7 +56,7 @@ RUN_BUILD_FOLDER = REPO_ROOT / "target" / "evcxr"
 LOCK_FILE_NAME = ".kernel-lock"
 # Environment variables the kernel gets unless they are set.
 KERNEL_ENVIRONMENT_DEFAULTS = {"MIMALLOC_ALLOW_THP": "0"}
-# Folders tried before giving up: more kernels than this at once is a mistake.
+# Lab build folders tried before giving up. A 2-core machine cannot run this many kernels at once.
 MAX_LAB_FOLDERS = 32
 
 
@@ -120,7 +121,7 @@ def lock_folder(folder, wait=False):
 
 
 def hold_lab_folder(base_tmpdir):
-    """Lock the first lab build folder that no running kernel holds, and return (lane, open lock file)."""
+    """Lock the first lab build folder that no running kernel has locked, and return (lane, open lock file)."""
     for lane in range(1, MAX_LAB_FOLDERS + 1):
         lock = lock_folder(lane_tmpdir(base_tmpdir, lane))
         if lock is not None:
@@ -132,7 +133,7 @@ def hold_lab_folder(base_tmpdir):
 
 
 def lab_environment(environ):
-    """Return the kernel's environment and the open lock file that holds its build folder.
+    """Return the kernel's environment and the open lock file that locks its build folder.
 
     Returns `environ` with the defaults when it sets EVCXR_TMPDIR, and no lock file.
     """
@@ -152,7 +153,11 @@ def lab_environment(environ):
                 copy_cache(source, cache)
             except OSError as error:
                 # The kernel still works: evcxr compiles what the cache lacks.
-                print(f"warning: copying the compilation cache {source} failed: {error}", file=sys.stderr)
+                print(
+                    f"warning: copying the compilation cache {source} failed: {error}; "
+                    "evcxr compiles the missing dependencies instead",
+                    file=sys.stderr,
+                )
     environ["EVCXR_TMPDIR"] = str(lane_tmpdir(base_tmpdir, lane))
     environ["XDG_CACHE_HOME"] = str(lane_cache_home(base_tmpdir, lane))
     return environ, lock
@@ -192,7 +197,7 @@ def main(arguments):
     try:
         environ, lock = lab_environment(dict(os.environ))
     except OSError as error:
-        print(f"error: cannot prepare an evcxr build folder: {error}", file=sys.stderr)
+        print(f"error: cannot prepare an evcxr build folder: {error}; check that target/ is writable", file=sys.stderr)
         return 1
     if lock is not None:
         # The POSIX lock stays with this process through the exec while the file stays open.

@@ -123,8 +123,8 @@ PREREQUISITES = {
 }
 
 KERNEL_NAME = "rust"
-# Two kernels keep both cores of a 2-core machine busy. More than half of a warm
-# notebook's time is evcxr analysing the dependencies' sources, on one core.
+# Two kernels keep both cores of a 2-core machine busy. About 12 s of each warm
+# notebook is evcxr analysing the dependencies' sources on one core (docs/measurements.md).
 DEFAULT_JOBS = 2
 DEFAULT_CELL_TIMEOUT_SECONDS = 1800
 KERNEL_STARTUP_TIMEOUT_SECONDS = 120
@@ -411,7 +411,7 @@ def prepare_kernel_environment():
 
 
 def hold_build_folders(base_tmpdir, jobs):
-    """Lock the build folders of lanes 1 to `jobs` for this run, waiting while another run holds one.
+    """Lock the build folders of lanes 1 to `jobs` for this run, waiting while another run has one locked.
 
     Returns the open lock files: the locks end when this process exits. Kernels started
     from JupyterLab use other folders (scripts/rust_kernel.py).
